@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpfsm_debugfs.c - the files under /sys/kernel/debug/tcpfsm/
+ *
+ * The format of every file is a contract documented in docs/debugfs.md.
+ * Readers sum the per-CPU counters when they open a file; writes are
+ * parsed strictly and anything unexpected is -EINVAL with nothing changed.
+ */
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "tcpfsm.h"
+
+#define TCPFSM_WRITE_MAX 128	/* longest accepted write, newline included */
+
+static struct dentry *tcpfsm_dir;
+
+static void tcpfsm_header(struct seq_file *m, const char *file,
+			  const char *columns)
+{
+	seq_printf(m, "# tcpfsm %s format %d\n# %s\n", file,
+		   TCPFSM_FORMAT_VERSION, columns);
+}
+
+/* Take a snapshot of the counters for one read of a file. */
+static struct tcpfsm_counters *tcpfsm_snapshot(void)
+{
+	struct tcpfsm_counters *c = kvmalloc(sizeof(*c), GFP_KERNEL);
+
+	if (c)
+		tcpfsm_counters_read(c);
+	return c;
+}
+
+static int transitions_show(struct seq_file *m, void *v)
+{
+	struct tcpfsm_counters *c = tcpfsm_snapshot();
+	unsigned int p, from, to;
+	char fbuf[16], tbuf[16];
+
+	if (!c)
+		return -ENOMEM;
+	tcpfsm_header(m, "transitions", "PROTO FROM TO COUNT VERDICT");
+	for (p = 0; p < TCPFSM_NPROTO; p++)
+		for (from = 0; from < TCPFSM_NSLOTS; from++)
+			for (to = 0; to < TCPFSM_NSLOTS; to++) {
+				u64 n = c->transitions[p][from][to];
+
+				if (!n)
+					continue;
+				seq_printf(m, "%s %s %s %llu %s\n",
+					   tcpfsm_proto_names[p],
+					   tcpfsm_state_str(from, fbuf, sizeof(fbuf)),
+					   tcpfsm_state_str(to, tbuf, sizeof(tbuf)), n,
+					   tcpfsm_verdict_names[tcpfsm_verdict(p, from, to)]);
+			}
+	kvfree(c);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(transitions);
+
+/* Whether the TCP gauge of @state is meaningful (see docs/debugfs.md). */
+static bool tcpfsm_has_gauge(unsigned int state)
+{
+	switch (state) {
+	case TCPFSM_CLOSE:
+	case TCPFSM_TIME_WAIT:
+	case TCPFSM_NEW_SYN_RECV:
+	case TCPFSM_BOUND_INACTIVE:
+		return false;
+	default:
+		return tcpfsm_state_name(state);
+	}
+}
+
+/* Events entering and leaving @state; child births do not leave FROM. */
+static void tcpfsm_entered_exited(const struct tcpfsm_counters *c,
+				  unsigned int p, unsigned int state,
+				  u64 *entered, u64 *exited)
+{
+	unsigned int s;
+
+	*entered = 0;
+	*exited = 0;
+	for (s = 0; s < TCPFSM_NSLOTS; s++) {
+		*entered += c->transitions[p][s][state];
+		if (p == TCPFSM_PROTO_TCP &&
+		    (tcpfsm_tcp_actions[state][s] & TCPFSM_ACT_BIRTH))
+			continue;
+		*exited += c->transitions[p][state][s];
+	}
+}
+
+static int states_show(struct seq_file *m, void *v)
+{
+	struct tcpfsm_counters *c = tcpfsm_snapshot();
+	unsigned int p, s;
+	u64 entered, exited;
+	char buf[16];
+
+	if (!c)
+		return -ENOMEM;
+	tcpfsm_header(m, "states", "PROTO STATE CURRENT ENTERED EXITED");
+	for (p = 0; p < TCPFSM_NPROTO; p++)
+		for (s = 0; s < TCPFSM_NSLOTS; s++) {
+			bool named = tcpfsm_state_name(s);
+
+			tcpfsm_entered_exited(c, p, s, &entered, &exited);
+			/* Every TCP state is listed, the rest when used. */
+			if (!(p == TCPFSM_PROTO_TCP && named) &&
+			    !entered && !exited)
+				continue;
+			seq_printf(m, "%s %s ", tcpfsm_proto_names[p],
+				   tcpfsm_state_str(s, buf, sizeof(buf)));
+			if (p == TCPFSM_PROTO_TCP && tcpfsm_has_gauge(s))
+				seq_printf(m, "%lld", c->gauge[s]);
+			else
+				seq_putc(m, '-');
+			seq_printf(m, " %llu %llu\n", entered, exited);
+		}
+	kvfree(c);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(states);
+
+static int stats_show(struct seq_file *m, void *v)
+{
+	struct tcpfsm_counters *c = tcpfsm_snapshot();
+	u64 events = 0, records, dropped, next_seq;
+	const u64 *cell;
+	size_t i;
+
+	if (!c)
+		return -ENOMEM;
+	cell = &c->transitions[0][0][0];
+	for (i = 0; i < sizeof(c->transitions) / sizeof(u64); i++)
+		events += cell[i];
+	events += c->out_of_range;
+	tcpfsm_log_stats(&records, &dropped, &next_seq);
+
+	tcpfsm_header(m, "stats", "KEY VALUE");
+	seq_printf(m, "version %s\n", TCPFSM_VERSION);
+	seq_printf(m, "format %d\n", TCPFSM_FORMAT_VERSION);
+	seq_printf(m, "events %llu\n", events);
+	seq_printf(m, "illegal %llu\n", c->illegal);
+	seq_printf(m, "unknown_state %llu\n", c->unknown_state);
+	seq_printf(m, "injected %llu\n", c->injected);
+	seq_printf(m, "log_records %llu\n", records);
+	seq_printf(m, "log_dropped %llu\n", dropped);
+	seq_printf(m, "log_size %u\n", tcpfsm_log_size);
+	seq_printf(m, "log_next_seq %llu\n", next_seq);
+	seq_printf(m, "strict %d\n", tcpfsm_strict);
+	seq_printf(m, "inject %d\n", tcpfsm_inject);
+	kvfree(c);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(stats);
+
+static int table_show(struct seq_file *m, void *v)
+{
+	tcpfsm_table_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(table);
+
+/*
+ * The "illegal" file walks the log by sequence number: *pos 0 is the
+ * header, *pos n > 0 the oldest record with seq >= n.  Each step copies one
+ * record under the log lock, so a reader never holds it for long and never
+ * sees a half-written record.
+ */
+static void *illegal_start(struct seq_file *m, loff_t *pos)
+{
+	struct tcpfsm_record *rec = m->private;
+	u64 seq = *pos;
+
+	if (!*pos)
+		return SEQ_START_TOKEN;
+	if (!tcpfsm_log_get(&seq, rec))
+		return NULL;
+	*pos = seq;
+	return rec;
+}
+
+static void *illegal_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	struct tcpfsm_record *rec = m->private;
+
+	*pos = v == SEQ_START_TOKEN ? 1 : rec->seq + 1;
+	return illegal_start(m, pos);
+}
+
+static void illegal_stop(struct seq_file *m, void *v)
+{
+}
+
+static int illegal_show(struct seq_file *m, void *v)
+{
+	if (v == SEQ_START_TOKEN)
+		seq_printf(m, "# tcpfsm illegal format %d\n",
+			   TCPFSM_FORMAT_VERSION);
+	else
+		tcpfsm_record_show(m, v);
+	return 0;
+}
+
+static const struct seq_operations illegal_seq_ops = {
+	.start = illegal_start,
+	.next = illegal_next,
+	.stop = illegal_stop,
+	.show = illegal_show,
+};
+
+static int illegal_open(struct inode *inode, struct file *file)
+{
+	return seq_open_private(file, &illegal_seq_ops,
+				sizeof(struct tcpfsm_record));
+}
+
+static const struct file_operations illegal_fops = {
+	.owner = THIS_MODULE,
+	.open = illegal_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = seq_release_private,
+};
+
+/*
+ * Copy a one-line command from userspace into @buf (NUL-terminated, one
+ * trailing newline removed).  Returns 0 or -EINVAL/-EFAULT.
+ */
+static int tcpfsm_copy_command(char *buf, size_t size, const char __user *ubuf,
+			       size_t count)
+{
+	if (!count || count >= size)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	if (buf[count - 1] == '\n')
+		buf[--count] = '\0';
+	if (strlen(buf) != count || strchr(buf, '\n'))
+		return -EINVAL;	/* embedded NUL or several lines */
+	return 0;
+}
+
+static ssize_t control_write(struct file *file, const char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	char buf[TCPFSM_WRITE_MAX];
+	int err;
+
+	err = tcpfsm_copy_command(buf, sizeof(buf), ubuf, count);
+	if (err)
+		return err;
+	if (strcmp(buf, "reset"))
+		return -EINVAL;
+	tcpfsm_counters_reset();
+	tcpfsm_log_clear();
+	return count;
+}
+
+static const struct file_operations control_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = control_write,
+	.llseek = noop_llseek,
+};
+
+static ssize_t inject_write(struct file *file, const char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	char buf[TCPFSM_WRITE_MAX];
+	struct tcpfsm_event ev;
+	int err;
+
+	err = tcpfsm_copy_command(buf, sizeof(buf), ubuf, count);
+	if (err)
+		return err;
+	err = tcpfsm_inject_parse(buf, &ev);
+	if (err)
+		return err;
+	tcpfsm_judge(&ev);
+	return count;
+}
+
+static const struct file_operations inject_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = inject_write,
+	.llseek = noop_llseek,
+};
+
+/* Create the directory and its files; fails only if debugfs is unusable. */
+int tcpfsm_debugfs_init(void)
+{
+	tcpfsm_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	if (IS_ERR(tcpfsm_dir)) {
+		pr_err(KBUILD_MODNAME ": cannot create debugfs directory: error %ld (is debugfs enabled and allowed?)\n",
+		       PTR_ERR(tcpfsm_dir));
+		return PTR_ERR(tcpfsm_dir);
+	}
+	debugfs_create_file("transitions", 0400, tcpfsm_dir, NULL,
+			    &transitions_fops);
+	debugfs_create_file("states", 0400, tcpfsm_dir, NULL, &states_fops);
+	debugfs_create_file("stats", 0400, tcpfsm_dir, NULL, &stats_fops);
+	debugfs_create_file("illegal", 0400, tcpfsm_dir, NULL, &illegal_fops);
+	debugfs_create_file("table", 0400, tcpfsm_dir, NULL, &table_fops);
+	debugfs_create_file("control", 0200, tcpfsm_dir, NULL, &control_fops);
+	if (tcpfsm_inject)
+		debugfs_create_file("inject", 0200, tcpfsm_dir, NULL,
+				    &inject_fops);
+	return 0;
+}
+
+/* Remove every file; waits for readers and writers still inside them. */
+void tcpfsm_debugfs_exit(void)
+{
+	debugfs_remove_recursive(tcpfsm_dir);
+}

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpfsm_probe.c - the inet_sock_set_state probe and the judging of events
+ *
+ * The probe runs for every socket state change in the system, often in
+ * softirq context: it only increments per-CPU counters.  Everything else
+ * (describing the socket, logging, printing) happens on the rare path, for
+ * transitions the table in force calls illegal.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cgroup.h>
+#include <linux/ipv6.h>
+#include <linux/printk.h>
+#include <linux/string.h>
+#include <linux/tracepoint.h>
+#include <linux/uidgid.h>
+#include <net/inet_sock.h>
+#include <net/ipv6.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
+
+#include "tcpfsm.h"
+
+#define TCPFSM_TRACEPOINT "inet_sock_set_state"
+
+/* Not a table action: the event has a state too large to be counted. */
+#define TCPFSM_ACT_OUT_OF_RANGE 0x80
+
+static struct tracepoint *tcpfsm_tp;
+
+/* What to do with a (proto, from, to) event: TCPFSM_ACT_* bits. */
+static __always_inline u8 tcpfsm_action(unsigned int proto, unsigned int from,
+					unsigned int to)
+{
+	if (unlikely(from >= TCPFSM_NSLOTS || to >= TCPFSM_NSLOTS))
+		return TCPFSM_ACT_OUT_OF_RANGE | TCPFSM_ACT_REPORT;
+	if (proto != TCPFSM_PROTO_TCP)
+		return 0;
+	return tcpfsm_tcp_actions[from][to];
+}
+
+/* The cgroup v2 id a socket was created in, 0 if unknown. */
+static u64 tcpfsm_sock_cgroup(const struct sock *sk)
+{
+#ifdef CONFIG_SOCK_CGROUP_DATA
+	const struct cgroup *cgrp = READ_ONCE(sk->sk_cgrp_data.cgroup);
+
+	if (cgrp)
+		return cgroup_id(cgrp);
+#endif
+	return 0;
+}
+
+/* Describe a socket's transition for judging and logging. */
+void tcpfsm_event_from_sock(struct tcpfsm_event *ev, const struct sock *sk,
+			    int from, int to)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+
+	memset(ev, 0, sizeof(*ev));
+	ev->sk = sk;
+	ev->proto = tcpfsm_proto_index(sk->sk_protocol);
+	ev->family = sk->sk_family;
+	ev->from = from;
+	ev->to = to;
+	ev->sport = ntohs(inet->inet_sport);
+	ev->dport = ntohs(inet->inet_dport);
+	ipv6_addr_set_v4mapped(inet->inet_saddr, &ev->saddr);
+	ipv6_addr_set_v4mapped(inet->inet_daddr, &ev->daddr);
+#if IS_ENABLED(CONFIG_IPV6)
+	if (sk->sk_family == AF_INET6) {
+		ev->saddr = sk->sk_v6_rcv_saddr;
+		ev->daddr = sk->sk_v6_daddr;
+	}
+#endif
+	ev->netns = sock_net(sk)->ns.inum;
+	ev->uid = from_kuid_munged(&init_user_ns, sk->sk_uid);
+	ev->cgroup = tcpfsm_sock_cgroup(sk);
+}
+
+/* Count an illegal or unknown transition, log it and warn (rate-limited). */
+static void tcpfsm_report(const struct tcpfsm_event *ev, u8 action)
+{
+	char from[16], to[16];
+
+	this_cpu_inc(tcpfsm_pcpu->illegal);
+	if ((action & TCPFSM_ACT_OUT_OF_RANGE) ||
+	    (ev->proto == TCPFSM_PROTO_TCP &&
+	     (!tcpfsm_state_name(ev->from) || !tcpfsm_state_name(ev->to))))
+		this_cpu_inc(tcpfsm_pcpu->unknown_state);
+	tcpfsm_log_add(ev);
+	pr_warn_ratelimited("illegal %s transition %s -> %s%s (port %u -> %u, netns %u, comm %s)\n",
+			    tcpfsm_proto_names[ev->proto],
+			    tcpfsm_state_str(ev->from, from, sizeof(from)),
+			    tcpfsm_state_str(ev->to, to, sizeof(to)),
+			    ev->injected ? " [injected]" : "",
+			    ev->sport, ev->dport, ev->netns, current->comm);
+}
+
+/* The rare path of the probe, kept out of line. */
+static noinline void tcpfsm_report_sock(const struct sock *sk, int from,
+					int to, u8 action)
+{
+	struct tcpfsm_event ev;
+
+	tcpfsm_event_from_sock(&ev, sk, from, to);
+	tcpfsm_report(&ev, action);
+}
+
+/* Judge a synthetic transition exactly as the probe would, without counting it. */
+void tcpfsm_judge(struct tcpfsm_event *ev)
+{
+	u8 action = tcpfsm_action(ev->proto, ev->from, ev->to);
+
+	this_cpu_inc(tcpfsm_pcpu->injected);
+	if (action & TCPFSM_ACT_REPORT)
+		tcpfsm_report(ev, action);
+}
+
+/*
+ * The probe: called for every inet_sock_set_state event, before the socket
+ * takes its new state.  Per-CPU increments only.
+ */
+static void tcpfsm_probe(void *data, const struct sock *sk, const int oldstate,
+			 const int newstate)
+{
+	unsigned int proto = tcpfsm_proto_index(sk->sk_protocol);
+	unsigned int from = oldstate, to = newstate;
+	u8 action = tcpfsm_action(proto, from, to);
+
+	if (unlikely(action & TCPFSM_ACT_OUT_OF_RANGE)) {
+		this_cpu_inc(tcpfsm_pcpu->out_of_range);
+	} else {
+		this_cpu_inc(tcpfsm_pcpu->transitions[proto][from][to]);
+		if (proto == TCPFSM_PROTO_TCP) {
+			if (!(action & TCPFSM_ACT_BIRTH))
+				this_cpu_dec(tcpfsm_pcpu->gauge[from]);
+			this_cpu_inc(tcpfsm_pcpu->gauge[to]);
+		}
+	}
+	if (unlikely(action & TCPFSM_ACT_REPORT))
+		tcpfsm_report_sock(sk, oldstate, newstate, action);
+}
+
+static void tcpfsm_find_tracepoint(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, TCPFSM_TRACEPOINT))
+		*(struct tracepoint **)priv = tp;
+}
+
+/* Find the (unexported) tracepoint and attach the probe to it. */
+int tcpfsm_probe_attach(void)
+{
+	int err;
+
+	for_each_kernel_tracepoint(tcpfsm_find_tracepoint, &tcpfsm_tp);
+	if (!tcpfsm_tp) {
+		pr_err("tracepoint %s not found: this kernel does not report socket state changes\n",
+		       TCPFSM_TRACEPOINT);
+		return -ENOENT;
+	}
+	err = tracepoint_probe_register(tcpfsm_tp, tcpfsm_probe, NULL);
+	if (err) {
+		pr_err("cannot attach to tracepoint %s: error %d\n",
+		       TCPFSM_TRACEPOINT, err);
+		tcpfsm_tp = NULL;
+	}
+	return err;
+}
+
+/* Detach the probe and wait until no CPU can still be running it. */
+void tcpfsm_probe_detach(void)
+{
+	tracepoint_probe_unregister(tcpfsm_tp, tcpfsm_probe, NULL);
+	tracepoint_synchronize_unregister();
+	tcpfsm_tp = NULL;
+}

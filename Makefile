@@ -1,0 +1,133 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# tcpfsm - check every TCP state transition against the RFC 9293 table.
+#
+#   make            build module/tcpfsm.ko and tools/tcpfsm
+#   make check      every test: style gates, host tests, VM selftests
+#   make demo       boot a VM and show the tool on live traffic
+#   make bench      benchmarks (docs/BENCHMARKS.md)
+#   make install    install the module (+ depmod) and the tool
+#
+# KDIR: the kernel build tree.  Defaults to the running kernel's, else the
+# newest /usr/src/linux-headers-* whose kernel is installed under /boot.
+
+ifeq ($(origin KDIR),undefined)
+KDIR := $(shell \
+	if [ -d /lib/modules/$$(uname -r)/build ]; then \
+		echo /lib/modules/$$(uname -r)/build; \
+	else \
+		for v in $$(ls /boot 2>/dev/null | sed -n 's/^vmlinuz-//p' | sort -rV); do \
+			if [ -d /usr/src/linux-headers-$$v ]; then \
+				echo /usr/src/linux-headers-$$v; break; \
+			fi; \
+		done; \
+	fi)
+endif
+# The release the headers are for, as uname -r prints it (and /boot names it).
+KVER := $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+VMLINUZ ?= /boot/vmlinuz-$(KVER)
+
+BUILD := $(CURDIR)/build
+KSRC_TAR ?= /usr/src/linux-source-6.1.tar.xz
+KSRC := $(BUILD)/ksrc
+KSRC_FILES := tools/testing/selftests/kselftest_harness.h \
+	tools/testing/selftests/kselftest.h \
+	scripts/checkpatch.pl scripts/spelling.txt \
+	scripts/const_structs.checkpatch .clang-format
+MODULE_C := $(filter-out %.mod.c,$(wildcard module/*.c))
+MODULE_SRC := $(MODULE_C) $(wildcard module/*.h) module/Kbuild Kbuild
+
+all: module tools
+
+module: $(MODULE_SRC)
+	@test -n "$(KDIR)" || { echo "no kernel headers found: run 'make deps' or set KDIR" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+tools:
+	$(MAKE) -C tools
+
+install: all
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra modules_install
+	depmod -a $(KVER)
+	$(MAKE) -C tools install
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
+	$(MAKE) -C tools clean
+	rm -rf $(BUILD) demo-out
+
+deps:
+	selftests/vm/deps.sh check
+
+# The few files needed from Debian's kernel source, never committed.
+$(KSRC)/.stamp: $(KSRC_TAR)
+	@mkdir -p $(KSRC)
+	tar -xJf $(KSRC_TAR) -C $(KSRC) --strip-components=1 \
+		$(addprefix linux-source-6.1/,$(KSRC_FILES))
+	@touch $@
+
+ksrc: $(KSRC)/.stamp
+
+# Style gates: checkpatch --strict, sparse (C=2) and W=1 on the module,
+# gcc and clang with -Werror on everything in userspace.
+lint: $(KSRC)/.stamp
+	@test -n "$(KDIR)" || { echo "no kernel headers found: run 'make deps'" >&2; exit 1; }
+	perl $(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse --show-types \
+		-f $(MODULE_C) $(wildcard module/*.h) > $(BUILD)/checkpatch.log; \
+		if grep -E '(ERROR|WARNING|CHECK):' $(BUILD)/checkpatch.log; then \
+			echo "checkpatch: module sources are not clean" >&2; exit 1; fi
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 W=1 modules > $(BUILD)/kbuild-lint.log 2>&1 || \
+		{ cat $(BUILD)/kbuild-lint.log; exit 1; }
+	@if grep -E 'warning:|error:' $(BUILD)/kbuild-lint.log; then \
+		echo "sparse/W=1: the module is not clean" >&2; exit 1; fi
+	$(MAKE) -C selftests KSFT=$(KSRC)/tools/testing/selftests O=$(BUILD)/selftests clang
+	$(MAKE) -C tools CC=clang clean all
+	$(MAKE) -C tools clean all
+	@echo "lint: clean"
+
+TRAFFIC_SRC := tools/traffic/tcpfsm-traffic.c tools/traffic/scenarios.c
+$(BUILD)/tcpfsm-traffic: $(TRAFFIC_SRC) tools/traffic/scenarios.h
+	@mkdir -p $(BUILD)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -static -o $@ $(TRAFFIC_SRC)
+
+selftests: $(KSRC)/.stamp
+	$(MAKE) -C selftests KSFT=$(KSRC)/tools/testing/selftests O=$(BUILD)/selftests
+
+unit: selftests
+	$(MAKE) -C selftests KSFT=$(KSRC)/tools/testing/selftests O=$(BUILD)/selftests unit
+	$(MAKE) -C tools check
+
+# The guest image: busybox, the module, the tests, the tool and the traffic
+# generator; veth for the network namespace tests.
+VM_FILES = module/tcpfsm.ko=/lib/tcpfsm/tcpfsm.ko \
+	$(BUILD)/selftests/scenarios_test=/tests/scenarios_test \
+	$(BUILD)/selftests/interface_test=/tests/interface_test \
+	$(BUILD)/selftests/unload_test=/tests/unload_test \
+	selftests/tool_test.sh=/tests/tool_test.sh \
+	tools/tcpfsm.static=/bin/tcpfsm \
+	$(BUILD)/tcpfsm-traffic=/bin/tcpfsm-traffic
+
+$(BUILD)/vm/initramfs.cpio.gz: module selftests $(BUILD)/tcpfsm-traffic FORCE
+	$(MAKE) -C tools static
+	@mkdir -p $(BUILD)/vm
+	EXTRA_KMODS="veth" selftests/vm/mkinitramfs.sh $@ $(KVER) $(VM_FILES)
+
+vmtest: $(BUILD)/vm/initramfs.cpio.gz
+	selftests/vm/run-vm.sh $(VMLINUZ) $< selftests $(BUILD)/vm
+	selftests/vm/artifacts.sh $(BUILD)/vm/selftests.out $(BUILD)/vm/artifacts
+
+# The one test command (README.md, .ci/run).  Dependencies first, in their
+# own make, so that KDIR is found once the headers are installed.
+check:
+	selftests/vm/deps.sh check
+	$(MAKE) check-installed
+
+check-installed: lint unit vmtest
+	@echo "make check: all tests passed"
+
+FORCE:
+
+.PHONY: all module tools install clean deps ksrc lint selftests unit vmtest \
+	check check-installed FORCE

@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * scenarios_test.c - real TCP traffic, exact counts, independent witnesses
+ *
+ * Each test loads tcpfsm fresh in a new network namespace, runs one
+ * scenario over loopback (IPv4 and IPv6 variants) and asserts:
+ *   - exactly the TCP transitions the scenario declares, nothing else;
+ *   - every one of them judged legal, nothing logged;
+ *   - the same counts as the kernel's own sock:inet_sock_set_state event;
+ *   - /proc/net/snmp moved as the scenario declares and agrees with the
+ *     matching transitions;
+ *   - the gauges equal /proc/net/tcp{,6} while the sockets are alive, and
+ *     CURRENT = ENTERED - EXITED once they are gone.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../tools/traffic/scenarios.h"
+#include "kselftest_harness.h"
+#include "tcpfsm_lib.h"
+
+static char checkpoint_error[512];
+static int checkpoints_seen;
+
+/* States whose gauge the module keeps (docs/debugfs.md, "states"). */
+static bool has_gauge(int s)
+{
+	return tcpfsm_state_name(s) && s != TCPFSM_CLOSE &&
+	       s != TCPFSM_TIME_WAIT && s != TCPFSM_NEW_SYN_RECV &&
+	       s != TCPFSM_BOUND_INACTIVE;
+}
+
+/*
+ * Compare the gauges with /proc/net/tcp{,6} and CurrEstab.  The snapshot is
+ * taken between two reads of the event count, and retried until no event
+ * happened in between, so both sides describe the same instant.
+ */
+static int compare_gauges(char *err, size_t len)
+{
+	struct tf_proc_tcp proc;
+	struct tf_states st;
+	struct tf_snmp snmp;
+	uint64_t e1, e2;
+	int attempt, s;
+
+	for (attempt = 0; attempt < 100; attempt++) {
+		if (tf_read_stat("events", &e1) || tf_read_states(&st) ||
+		    tf_proc_tcp_read(&proc) || tf_snmp_read(&snmp) ||
+		    tf_read_stat("events", &e2)) {
+			snprintf(err, len, "cannot read: %s", strerror(errno));
+			return -1;
+		}
+		if (e1 == e2)
+			break;
+		usleep(5000);
+	}
+	if (e1 != e2) {
+		snprintf(err, len, "events never settled");
+		return -1;
+	}
+	for (s = 0; s < TCPFSM_NSLOTS; s++) {
+		const struct tf_state_row *r = &st.row[TCPFSM_PROTO_TCP][s];
+
+		if (!has_gauge(s))
+			continue;
+		if (!r->has_current || r->current != proc.full[s]) {
+			snprintf(err, len, "%s: gauge %" PRId64 ", /proc/net/tcp %d",
+				 tcpfsm_state_names[s], r->current, proc.full[s]);
+			return -1;
+		}
+	}
+	if (snmp.curr_estab !=
+	    st.row[TCPFSM_PROTO_TCP][TCPFSM_ESTABLISHED].current +
+	    st.row[TCPFSM_PROTO_TCP][TCPFSM_CLOSE_WAIT].current) {
+		snprintf(err, len, "CurrEstab %" PRId64 " != ESTABLISHED + CLOSE_WAIT",
+			 snmp.curr_estab);
+		return -1;
+	}
+	return 0;
+}
+
+static void on_checkpoint(const char *scenario, const char *where)
+{
+	char err[256];
+
+	checkpoints_seen++;
+	if (checkpoint_error[0] || !compare_gauges(err, sizeof(err)))
+		return;
+	snprintf(checkpoint_error, sizeof(checkpoint_error), "%s at %s: %s",
+		 scenario, where, err);
+}
+
+/* Expected count of a TCP pair in a scenario. */
+static unsigned int expected(const struct tf_scenario *s, int from, int to)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < TF_MAX_PAIRS && s->pairs[i].count; i++)
+		if (s->pairs[i].from == from && s->pairs[i].to == to)
+			n += s->pairs[i].count;
+	return n;
+}
+
+/* The module's counts must equal the trace event's, cell by cell. */
+static void assert_matches_trace(struct __test_metadata *_metadata,
+				 const struct tf_matrix *m)
+{
+	struct tf_matrix trace;
+	int p, f, t;
+
+	ASSERT_EQ(0, tf_trace_stop(&trace));
+	for (p = 0; p < TCPFSM_NPROTO; p++)
+		for (f = 0; f < TCPFSM_NSLOTS; f++)
+			for (t = 0; t < TCPFSM_NSLOTS; t++) {
+				if (m->n[p][f][t] == trace.n[p][f][t])
+					continue;
+				TH_LOG("%s %s -> %s: tcpfsm %" PRIu64 ", trace event %" PRIu64,
+				       tcpfsm_proto_names[p], tcpfsm_state_names[f] ?: "?",
+				       tcpfsm_state_names[t] ?: "?", m->n[p][f][t],
+				       trace.n[p][f][t]);
+				ASSERT_EQ(trace.n[p][f][t], m->n[p][f][t]);
+			}
+}
+
+/* Non-zero cells are judged as the table says, and none is illegal. */
+static void assert_all_legal(struct __test_metadata *_metadata,
+			     const struct tf_matrix *m)
+{
+	uint64_t illegal, unknown, records;
+	int p, f, t;
+
+	for (p = 0; p < TCPFSM_NPROTO; p++)
+		for (f = 0; f < TCPFSM_NSLOTS; f++)
+			for (t = 0; t < TCPFSM_NSLOTS; t++) {
+				const struct tcpfsm_rule *r;
+
+				if (!m->n[p][f][t])
+					continue;
+				if (p != TCPFSM_PROTO_TCP) {
+					ASSERT_STREQ("-", m->verdict[p][f][t]);
+					continue;
+				}
+				r = tcpfsm_rule_find(f, t);
+				if (!r)
+					TH_LOG("illegal TCP %s -> %s", tcpfsm_state_names[f],
+					       tcpfsm_state_names[t]);
+				ASSERT_NE(NULL, r);
+				ASSERT_STREQ(tcpfsm_verdict_names[r->verdict],
+					     m->verdict[p][f][t]);
+			}
+	ASSERT_EQ(0, tf_read_stat("illegal", &illegal));
+	ASSERT_EQ(0, tf_read_stat("unknown_state", &unknown));
+	ASSERT_EQ(0, tf_read_stat("log_records", &records));
+	ASSERT_EQ(0, illegal);
+	ASSERT_EQ(0, unknown);
+	ASSERT_EQ(0, records);
+}
+
+/* /proc/net/snmp's Tcp counters agree with the matching transitions. */
+static void assert_snmp_agrees(struct __test_metadata *_metadata,
+			       const struct tf_snmp *before,
+			       const struct tf_matrix *m)
+{
+	const uint64_t (*tcp)[TCPFSM_NSLOTS] = m->n[TCPFSM_PROTO_TCP];
+	struct tf_snmp after;
+
+	ASSERT_EQ(0, tf_snmp_read(&after));
+	ASSERT_EQ(tcp[TCPFSM_CLOSE][TCPFSM_SYN_SENT],
+		  (uint64_t)(after.active_opens - before->active_opens));
+	ASSERT_EQ(tcp[TCPFSM_LISTEN][TCPFSM_SYN_RECV],
+		  (uint64_t)(after.passive_opens - before->passive_opens));
+	ASSERT_EQ(tcp[TCPFSM_ESTABLISHED][TCPFSM_CLOSE] +
+		  tcp[TCPFSM_CLOSE_WAIT][TCPFSM_CLOSE],
+		  (uint64_t)(after.estab_resets - before->estab_resets));
+}
+
+/* Once every socket is gone, gauges are 0 and CURRENT = ENTERED - EXITED. */
+static void assert_gauges_settled(struct __test_metadata *_metadata)
+{
+	char err[256] = "";
+	struct tf_states st;
+	int s;
+
+	ASSERT_EQ(0, compare_gauges(err, sizeof(err))) TH_LOG("%s", err);
+	ASSERT_EQ(0, tf_read_states(&st));
+	for (s = TCPFSM_STATE_FIRST; s <= TCPFSM_STATE_LAST; s++) {
+		const struct tf_state_row *r = &st.row[TCPFSM_PROTO_TCP][s];
+
+		ASSERT_TRUE(r->listed);
+		ASSERT_EQ(has_gauge(s), r->has_current);
+		if (!r->has_current)
+			continue;
+		ASSERT_EQ(0, r->current) TH_LOG("%s", tcpfsm_state_names[s]);
+		ASSERT_EQ((int64_t)(r->entered - r->exited), r->current);
+	}
+}
+
+FIXTURE(scenario) {
+	struct tf_snmp snmp;
+};
+
+FIXTURE_VARIANT(scenario) {
+	int family;
+};
+
+FIXTURE_VARIANT_ADD(scenario, ipv4) {
+	.family = AF_INET,
+};
+
+FIXTURE_VARIANT_ADD(scenario, ipv6) {
+	.family = AF_INET6,
+};
+
+FIXTURE_SETUP(scenario)
+{
+	ASSERT_EQ(0, tf_new_netns());
+	ASSERT_EQ(0, tf_module_load(""));
+	ASSERT_EQ(0, tf_trace_start());
+	ASSERT_EQ(0, tf_snmp_read(&self->snmp));
+	checkpoint_error[0] = '\0';
+	checkpoints_seen = 0;
+	tf_checkpoint = on_checkpoint;
+}
+
+FIXTURE_TEARDOWN(scenario)
+{
+	tf_checkpoint = NULL;
+	EXPECT_EQ(0, tf_module_unload());
+}
+
+/* Run scenario @name and check everything the file header promises. */
+static void check_scenario(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(scenario) *self, int family,
+			   const char *name)
+{
+	const struct tf_scenario *s = tf_scenario_find(name);
+	struct tf_snmp after;
+	struct tf_matrix m;
+	int f, t;
+
+	ASSERT_NE(NULL, s);
+	ASSERT_EQ(0, s->run(family));
+	ASSERT_EQ(0, tf_wait_events(tf_scenario_events(s), 10000));
+	ASSERT_STREQ("", checkpoint_error);
+
+	ASSERT_EQ(0, tf_read_matrix(&m));
+	for (f = 0; f < TCPFSM_NSLOTS; f++)
+		for (t = 0; t < TCPFSM_NSLOTS; t++) {
+			if (m.n[TCPFSM_PROTO_TCP][f][t] == expected(s, f, t))
+				continue;
+			TH_LOG("TCP %s -> %s: counted %" PRIu64 ", expected %u",
+			       tcpfsm_state_names[f] ?: "?", tcpfsm_state_names[t] ?: "?",
+			       m.n[TCPFSM_PROTO_TCP][f][t], expected(s, f, t));
+			ASSERT_EQ(expected(s, f, t), m.n[TCPFSM_PROTO_TCP][f][t]);
+		}
+	ASSERT_EQ(tf_scenario_events(s), tf_matrix_total(&m));
+
+	assert_all_legal(_metadata, &m);
+	assert_matches_trace(_metadata, &m);
+	assert_snmp_agrees(_metadata, &self->snmp, &m);
+
+	ASSERT_EQ(0, tf_snmp_read(&after));
+	ASSERT_EQ(s->snmp.active_opens, after.active_opens - self->snmp.active_opens);
+	ASSERT_EQ(s->snmp.passive_opens, after.passive_opens - self->snmp.passive_opens);
+	ASSERT_EQ(s->snmp.attempt_fails, after.attempt_fails - self->snmp.attempt_fails);
+	ASSERT_EQ(s->snmp.estab_resets, after.estab_resets - self->snmp.estab_resets);
+	ASSERT_EQ(0, after.curr_estab);
+	assert_gauges_settled(_metadata);
+}
+
+TEST_F(scenario, active_close)
+{
+	check_scenario(_metadata, self, variant->family, "active_close");
+	ASSERT_EQ(2, checkpoints_seen);
+}
+
+TEST_F(scenario, passive_close)
+{
+	check_scenario(_metadata, self, variant->family, "passive_close");
+	ASSERT_EQ(1, checkpoints_seen);
+}
+
+TEST_F(scenario, rst_linger0)
+{
+	check_scenario(_metadata, self, variant->family, "rst_linger0");
+}
+
+TEST_F(scenario, unread_close)
+{
+	check_scenario(_metadata, self, variant->family, "unread_close");
+}
+
+TEST_F(scenario, refused)
+{
+	check_scenario(_metadata, self, variant->family, "refused");
+}
+
+TEST_F(scenario, self_connect)
+{
+	check_scenario(_metadata, self, variant->family, "self_connect");
+	ASSERT_EQ(1, checkpoints_seen);
+}
+
+TEST_F(scenario, listener)
+{
+	check_scenario(_metadata, self, variant->family, "listener");
+	ASSERT_EQ(1, checkpoints_seen);
+}
+
+TEST_F(scenario, listener_unaccepted)
+{
+	check_scenario(_metadata, self, variant->family, "listener_unaccepted");
+	ASSERT_EQ(1, checkpoints_seen);
+}
+
+TEST_F(scenario, shutdown_then_close)
+{
+	check_scenario(_metadata, self, variant->family, "shutdown_then_close");
+	ASSERT_EQ(1, checkpoints_seen);
+}
+
+TEST_F(scenario, fin_wait1_self)
+{
+	check_scenario(_metadata, self, variant->family, "fin_wait1_self");
+	ASSERT_EQ(1, checkpoints_seen);
+}
+
+/*
+ * Many scenarios at once from several processes, both families: the
+ * counts still equal the trace event exactly and nothing is illegal.
+ */
+TEST_F_TIMEOUT(scenario, concurrent_churn, 120)
+{
+	enum { WORKERS = 4, ROUNDS = 8 };
+	uint64_t total = 0;
+	struct tf_matrix m;
+	pid_t pids[WORKERS];
+	unsigned int i;
+	int w, status;
+
+	tf_checkpoint = NULL;	/* other workers' sockets move meanwhile */
+	for (w = 0; w < WORKERS; w++) {
+		pids[w] = fork();
+		ASSERT_LE(0, pids[w]);
+		if (pids[w] == 0) {
+			int fam = w % 2 ? AF_INET6 : AF_INET, r;
+
+			for (r = 0; r < ROUNDS; r++)
+				for (i = 0; i < tf_nscenarios; i++)
+					if (tf_scenarios[i].run(fam))
+						_exit(1);
+			_exit(0);
+		}
+	}
+	for (w = 0; w < WORKERS; w++) {
+		ASSERT_EQ(pids[w], waitpid(pids[w], &status, 0));
+		ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	for (i = 0; i < tf_nscenarios; i++)
+		total += tf_scenario_events(&tf_scenarios[i]);
+	total *= WORKERS * ROUNDS;
+	ASSERT_EQ(0, tf_wait_events(total, 30000));
+
+	ASSERT_EQ(0, tf_read_matrix(&m));
+	ASSERT_EQ(total, tf_matrix_total(&m));
+	assert_all_legal(_metadata, &m);
+	assert_matches_trace(_metadata, &m);
+	assert_snmp_agrees(_metadata, &self->snmp, &m);
+	assert_gauges_settled(_metadata);
+}
+
+/* MPTCP reports through the same tracepoint: counted, never validated. */
+TEST_F(scenario, mptcp_counted_not_validated)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int l, c, a;
+	struct tf_matrix m;
+	uint64_t mptcp = 0;
+	int f, t;
+
+	l = socket(variant->family, SOCK_STREAM, IPPROTO_MPTCP);
+	if (l < 0 && (errno == EPROTONOSUPPORT || errno == EINVAL))
+		SKIP(return, "MPTCP is not available");
+	ASSERT_LE(0, l);
+	if (variant->family == AF_INET6) {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+
+		memset(a6, 0, sizeof(*a6));
+		a6->sin6_family = AF_INET6;
+		a6->sin6_addr = in6addr_loopback;
+		len = sizeof(*a6);
+	} else {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+
+		memset(a4, 0, sizeof(*a4));
+		a4->sin_family = AF_INET;
+		a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		len = sizeof(*a4);
+	}
+	ASSERT_EQ(0, bind(l, (struct sockaddr *)&ss, len));
+	ASSERT_EQ(0, listen(l, 4));
+	ASSERT_EQ(0, getsockname(l, (struct sockaddr *)&ss, &len));
+	c = socket(variant->family, SOCK_STREAM, IPPROTO_MPTCP);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, connect(c, (struct sockaddr *)&ss, len));
+	a = accept(l, NULL, NULL);
+	ASSERT_LE(0, a);
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(l));
+	usleep(300000);
+
+	ASSERT_EQ(0, tf_read_matrix(&m));
+	for (f = 0; f < TCPFSM_NSLOTS; f++)
+		for (t = 0; t < TCPFSM_NSLOTS; t++)
+			mptcp += m.n[TCPFSM_PROTO_MPTCP][f][t];
+	ASSERT_LT(0, mptcp);
+	ASSERT_LT(0, m.n[TCPFSM_PROTO_MPTCP][TCPFSM_CLOSE][TCPFSM_LISTEN]);
+	/* The subflows are plain TCP sockets, validated as such. */
+	ASSERT_LT(0, m.n[TCPFSM_PROTO_TCP][TCPFSM_CLOSE][TCPFSM_SYN_SENT]);
+	assert_all_legal(_metadata, &m);
+	assert_matches_trace(_metadata, &m);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tcpfsm_lib.h - helpers for the tcpfsm selftests
+ *
+ * Loading the module, reading its debugfs files, and the independent
+ * witnesses the tests compare it with: the kernel's own
+ * sock:inet_sock_set_state trace event, /proc/net/snmp and /proc/net/tcp.
+ */
+#ifndef _TCPFSM_LIB_H
+#define _TCPFSM_LIB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../module/tcpfsm_table.h"
+
+#define TF_DEBUGFS "/sys/kernel/debug/tcpfsm"
+
+/* Module */
+
+int tf_module_load(const char *params);
+int tf_module_unload(void);
+bool tf_module_loaded(void);
+
+/* The transition matrix, from the module's file or from a witness. */
+struct tf_matrix {
+	uint64_t n[TCPFSM_NPROTO][TCPFSM_NSLOTS][TCPFSM_NSLOTS];
+	char verdict[TCPFSM_NPROTO][TCPFSM_NSLOTS][TCPFSM_NSLOTS][8];
+};
+
+struct tf_state_row {
+	bool listed;
+	bool has_current;
+	int64_t current;
+	uint64_t entered;
+	uint64_t exited;
+};
+
+struct tf_states {
+	struct tf_state_row row[TCPFSM_NPROTO][TCPFSM_NSLOTS];
+};
+
+/* One record of the illegal log, fields as strings. */
+#define TF_MAX_FIELDS 24
+struct tf_record {
+	int nfields;
+	char key[TF_MAX_FIELDS][16];
+	char value[TF_MAX_FIELDS][1024];
+};
+
+/* Parse a state name or STATE_<n>; -1 if it is neither. */
+int tf_state_parse(const char *name);
+int tf_proto_parse(const char *name);
+
+int tf_read_matrix(struct tf_matrix *m);
+int tf_read_states(struct tf_states *s);
+/* The value of @key in the stats file; -1 (and errno) if absent. */
+int tf_read_stat(const char *key, uint64_t *value);
+/* Read up to @max records; returns how many, or -1. */
+int tf_read_log(struct tf_record *recs, int max);
+const char *tf_record_get(const struct tf_record *r, const char *key);
+
+/* Write @text to a debugfs file; returns 0 or -errno. */
+int tf_write(const char *file, const char *text);
+/* Read a whole file into a malloc'ed, NUL-terminated buffer. */
+char *tf_slurp(const char *path);
+
+/* Sum of all cells of a matrix. */
+uint64_t tf_matrix_total(const struct tf_matrix *m);
+
+/* Witness: the kernel's own trace event, in a private tracefs instance. */
+int tf_trace_start(void);
+/* Stop tracing and count the events; fails if the buffer overflowed. */
+int tf_trace_stop(struct tf_matrix *m);
+
+/* Witness: the Tcp: line of /proc/net/snmp (per network namespace). */
+struct tf_snmp {
+	int64_t active_opens;
+	int64_t passive_opens;
+	int64_t attempt_fails;
+	int64_t estab_resets;
+	int64_t curr_estab;
+};
+int tf_snmp_read(struct tf_snmp *s);
+
+/*
+ * Witness: rows of /proc/net/tcp and /proc/net/tcp6 by state.  Full sockets
+ * and time-wait socks (timer code 3) are counted apart.
+ */
+struct tf_proc_tcp {
+	int full[TCPFSM_NSLOTS];
+	int timewait[TCPFSM_NSLOTS];	/* indexed by tw substate */
+};
+int tf_proc_tcp_read(struct tf_proc_tcp *p);
+
+/* Move the calling process into a new network namespace with lo up. */
+int tf_new_netns(void);
+
+/* Wait until the module has counted @events tracepoint events in all. */
+int tf_wait_events(uint64_t events, int timeout_ms);
+
+/* Lines of the kernel log that indicate a kernel problem, since @since_line. */
+int tf_kernel_problems(int since_line, char *first, int len);
+int tf_kernel_log_lines(void);
+
+#endif /* _TCPFSM_LIB_H */

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * prom.c - "tcpfsm prometheus": the counters in the Prometheus text
+ * exposition format (version 0.0.4), for node_exporter's textfile
+ * collector.  Every family has HELP and TYPE lines; label values are
+ * escaped; dwell histograms are cumulative with le in seconds.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fsm.h"
+#include "render.h"
+#include "tcpfsm.h"
+#include "util.h"
+
+/* A label value with '\', '"' and newline escaped. */
+static void label(FILE *f, const char *name, const char *v, bool first)
+{
+	fprintf(f, "%s%s=\"", first ? "" : ",", name);
+	for (; *v; v++) {
+		if (*v == '\\')
+			fputs("\\\\", f);
+		else if (*v == '"')
+			fputs("\\\"", f);
+		else if (*v == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*v, f);
+	}
+	fputc('"', f);
+}
+
+/* HELP and TYPE lines of a metric family. */
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A stats key as a counter family, if the file had it. */
+static void stat_counter(FILE *f, const struct snap *s, int key, const char *name,
+			 const char *help)
+{
+	if (!TF_HAVE(&s->stats, key))
+		return;
+	family(f, name, "counter", help);
+	fprintf(f, "%s %" PRIu64 "\n", name, s->stats.val[key]);
+}
+
+/* A stats key as a gauge family, if the file had it. */
+static void stat_gauge(FILE *f, const struct snap *s, int key, const char *name,
+		       const char *help)
+{
+	if (!TF_HAVE(&s->stats, key))
+		return;
+	family(f, name, "gauge", help);
+	fprintf(f, "%s %" PRIu64 "\n", name, s->stats.val[key]);
+}
+
+/* The dwell histograms: cumulative buckets up to the largest one seen. */
+static void dwell(FILE *f, const struct snap *s)
+{
+	char le[32], sum[40], l[16];
+	unsigned int top = 0, k;
+	size_t i;
+
+	for (i = 0; i < s->dwell.n; i++)
+		for (k = 0; k < TF_DWELL_NBUCKETS; k++)
+			if (s->dwell.v[i].bucket[k] && k > top)
+				top = k;
+	family(f, "tcpfsm_state_dwell_seconds", "histogram",
+	       "Time TCP sockets spent in a state before leaving it (bucket le=b holds "
+	       "times below b).");
+	for (i = 0; i < s->dwell.n; i++) {
+		const struct tf_dwell_hist *h = &s->dwell.v[i];
+		uint64_t cum = 0, total;
+
+		for (k = 0; k <= top; k++) {
+			cum += h->bucket[k];
+			fmt_dec6(le, sizeof(le), (uint64_t)1 << k);
+			fputs("tcpfsm_state_dwell_seconds_bucket{", f);
+			label(f, "proto", fsm_proto_name(h->proto), true);
+			label(f, "state", fsm_state_label(h->state, l), false);
+			label(f, "le", le, false);
+			fprintf(f, "} %" PRIu64 "\n", cum);
+		}
+		/* the count line wins; a racy read cannot make +Inf shrink */
+		total = h->count > cum ? h->count : cum;
+		fputs("tcpfsm_state_dwell_seconds_bucket{", f);
+		label(f, "proto", fsm_proto_name(h->proto), true);
+		label(f, "state", fsm_state_label(h->state, l), false);
+		label(f, "le", "+Inf", false);
+		fprintf(f, "} %" PRIu64 "\n", total);
+		fmt_dec6(sum, sizeof(sum), h->sum_us);
+		fputs("tcpfsm_state_dwell_seconds_sum{", f);
+		label(f, "proto", fsm_proto_name(h->proto), true);
+		label(f, "state", fsm_state_label(h->state, l), false);
+		fprintf(f, "} %s\n", sum);
+		fputs("tcpfsm_state_dwell_seconds_count{", f);
+		label(f, "proto", fsm_proto_name(h->proto), true);
+		label(f, "state", fsm_state_label(h->state, l), false);
+		fprintf(f, "} %" PRIu64 "\n", total);
+	}
+}
+
+/* Per-namespace gauges and entry counts. */
+static void netns_rows(FILE *f, const struct snap *s)
+{
+	char ns[32], l[16];
+	size_t i;
+
+	family(f, "tcpfsm_netns_sockets", "gauge",
+	       "TCP sockets per state now, per network namespace (netns inode, or other).");
+	for (i = 0; i < s->netns.n; i++) {
+		const struct tf_netns_row *r = &s->netns.v[i];
+
+		if (!r->has_current)
+			continue;
+		if (r->other)
+			snprintf(ns, sizeof(ns), "other");
+		else
+			snprintf(ns, sizeof(ns), "%" PRIu64, r->netns);
+		fputs("tcpfsm_netns_sockets{", f);
+		label(f, "netns", ns, true);
+		label(f, "proto", fsm_proto_name(r->proto), false);
+		label(f, "state", fsm_state_label(r->state, l), false);
+		fprintf(f, "} %" PRId64 "\n", r->current);
+	}
+	family(f, "tcpfsm_netns_state_entered_total", "counter",
+	       "Events entering a state, per network namespace.");
+	for (i = 0; i < s->netns.n; i++) {
+		const struct tf_netns_row *r = &s->netns.v[i];
+
+		if (r->other)
+			snprintf(ns, sizeof(ns), "other");
+		else
+			snprintf(ns, sizeof(ns), "%" PRIu64, r->netns);
+		fputs("tcpfsm_netns_state_entered_total{", f);
+		label(f, "netns", ns, true);
+		label(f, "proto", fsm_proto_name(r->proto), false);
+		label(f, "state", fsm_state_label(r->state, l), false);
+		fprintf(f, "} %" PRIu64 "\n", r->entered);
+	}
+}
+
+/* The "prometheus" command. */
+int cmd_prometheus(const struct opts *op, struct out *o)
+{
+	unsigned int want = SF(SF_LIFECYCLE) | SF(SF_DWELL) | SF(SF_NETNS);
+	FILE *f = o->f;
+	char a[16], b[16];
+	struct snap s;
+	size_t i;
+	int rc;
+
+	rc = snap_load(&s, op->root, 0, SF(SF_STATS));
+	if (rc == EX_OK && !s.root_ok) {
+		/* nothing to read: say so in a form a scraper keeps */
+		errmsg("%s", s.why);
+		family(f, "tcpfsm_up", "gauge", "1 if the tcpfsm module's files were read.");
+		fputs("tcpfsm_up 0\n", f);
+		snap_free(&s);
+		return EX_OK;
+	}
+	snap_free(&s);
+	rc = snap_load(&s, op->root, SF(SF_STATS) | SF(SF_STATES) | SF(SF_TRANSITIONS), want);
+	if (rc) {
+		snap_free(&s);
+		return rc;
+	}
+	family(f, "tcpfsm_up", "gauge", "1 if the tcpfsm module's files were read.");
+	fputs("tcpfsm_up 1\n", f);
+	family(f, "tcpfsm_info", "gauge", "Versions and settings of tcpfsm; always 1.");
+	fputs("tcpfsm_info{", f);
+	label(f, "version", s.stats.version[0] ? s.stats.version : "unknown", true);
+	label(f, "tool_version", TCPFSM_TOOL_VERSION, false);
+	label(f, "format", "1", false);
+	label(f, "strict", snap_stat_on(&s, ST_STRICT) ? "1" : "0", false);
+	label(f, "timewait_tracking", snap_stat_on(&s, ST_TIMEWAIT_TRACKING) ? "1" : "0", false);
+	label(f, "dwell", snap_stat_on(&s, ST_DWELL) ? "1" : "0", false);
+	fputs("} 1\n", f);
+
+	family(f, "tcpfsm_sockets", "gauge", "TCP sockets per state now (where a gauge is kept).");
+	for (i = 0; i < s.states.n; i++) {
+		const struct tf_state_row *r = &s.states.v[i];
+
+		if (!r->has_current)
+			continue;
+		fputs("tcpfsm_sockets{", f);
+		label(f, "proto", fsm_proto_name(r->proto), true);
+		label(f, "state", fsm_state_label(r->state, a), false);
+		fprintf(f, "} %" PRId64 "\n", r->current);
+	}
+	family(f, "tcpfsm_state_entered_total", "counter", "Events whose new state is this one.");
+	for (i = 0; i < s.states.n; i++) {
+		const struct tf_state_row *r = &s.states.v[i];
+
+		fputs("tcpfsm_state_entered_total{", f);
+		label(f, "proto", fsm_proto_name(r->proto), true);
+		label(f, "state", fsm_state_label(r->state, a), false);
+		fprintf(f, "} %" PRIu64 "\n", r->entered);
+	}
+	family(f, "tcpfsm_state_exited_total", "counter",
+	       "Events whose old state is this one (child births excepted).");
+	for (i = 0; i < s.states.n; i++) {
+		const struct tf_state_row *r = &s.states.v[i];
+
+		fputs("tcpfsm_state_exited_total{", f);
+		label(f, "proto", fsm_proto_name(r->proto), true);
+		label(f, "state", fsm_state_label(r->state, a), false);
+		fprintf(f, "} %" PRIu64 "\n", r->exited);
+	}
+	family(f, "tcpfsm_transitions_total", "counter",
+	       "State transitions reported by the inet_sock_set_state tracepoint.");
+	for (i = 0; i < s.trans.n; i++) {
+		const struct tf_transition *x = &s.trans.v[i];
+
+		fputs("tcpfsm_transitions_total{", f);
+		label(f, "proto", fsm_proto_name(x->proto), true);
+		label(f, "from", fsm_state_label(x->from, a), false);
+		label(f, "to", fsm_state_label(x->to, b), false);
+		label(f, "verdict", fsm_verdict_name(x->verdict), false);
+		fprintf(f, "} %" PRIu64 "\n", x->count);
+	}
+	stat_counter(f, &s, ST_EVENTS, "tcpfsm_events_total", "Tracepoint events seen.");
+	stat_counter(f, &s, ST_ILLEGAL, "tcpfsm_illegal_total",
+		     "Transitions judged illegal, injected ones included.");
+	stat_counter(f, &s, ST_UNKNOWN_STATE, "tcpfsm_unknown_state_total",
+		     "Events with a state value the table does not name.");
+	stat_counter(f, &s, ST_INJECTED, "tcpfsm_injected_total",
+		     "Transitions written to the inject file.");
+	stat_counter(f, &s, ST_LOG_DROPPED, "tcpfsm_log_dropped_total",
+		     "Illegal-transition records overwritten because the log was full.");
+	stat_gauge(f, &s, ST_LOG_RECORDS, "tcpfsm_log_records", "Records held in the log now.");
+	stat_gauge(f, &s, ST_LOG_SIZE, "tcpfsm_log_size", "Capacity of the log.");
+	stat_counter(f, &s, ST_DWELL_MISSES, "tcpfsm_dwell_misses_total",
+		     "Transitions whose time in state could not be measured.");
+	stat_gauge(f, &s, ST_DWELL_TRACKED, "tcpfsm_dwell_tracked",
+		   "Sockets whose state entry time is held now.");
+	stat_gauge(f, &s, ST_NETNS_TRACKED, "tcpfsm_netns_tracked",
+		   "Network namespaces with their own counters now.");
+	stat_gauge(f, &s, ST_NETNS_FOLDED, "tcpfsm_netns_folded",
+		   "Network namespaces counted under netns=\"other\" now.");
+	if (snap_has(&s, SF_LIFECYCLE)) {
+		family(f, "tcpfsm_lifecycle_transitions_total", "counter",
+		       "TCP transitions with the time-wait hand-over drawn as in RFC 9293.");
+		for (i = 0; i < s.life.n; i++) {
+			fputs("tcpfsm_lifecycle_transitions_total{", f);
+			label(f, "from", fsm_state_label(s.life.v[i].from, a), true);
+			label(f, "to", fsm_state_label(s.life.v[i].to, b), false);
+			fprintf(f, "} %" PRIu64 "\n", s.life.v[i].count);
+		}
+	}
+	if (snap_has(&s, SF_DWELL))
+		dwell(f, &s);
+	if (snap_has(&s, SF_NETNS))
+		netns_rows(f, &s);
+	snap_free(&s);
+	return EX_OK;
+}

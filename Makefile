@@ -118,6 +118,21 @@ vmtest: $(BUILD)/vm/initramfs.cpio.gz
 	selftests/vm/run-vm.sh $(VMLINUZ) $< selftests $(BUILD)/vm
 	selftests/vm/artifacts.sh $(BUILD)/vm/selftests.out $(BUILD)/vm/artifacts
 
+# The README's "run it" command: the tool on live traffic in the guest.
+DEMO_OUT := $(CURDIR)/demo-out
+demo:
+	selftests/vm/deps.sh demo
+	$(MAKE) demo-installed
+
+demo-installed: $(BUILD)/vm/initramfs.cpio.gz
+	@echo "booting the guest ($(VMLINUZ)) and running the demo..."
+	@VM_QUIET=1 VM_TIMEOUT=300 selftests/vm/run-vm.sh $(VMLINUZ) $< demo $(BUILD)/vm >/dev/null || \
+		{ cat $(BUILD)/vm/console.log $(BUILD)/vm/demo.out; exit 1; }
+	@sed -e 's/\r$$//' -e '/^=== ARTIFACT/,/^=== END/d' -e '/^TCPFSM-VM-EXIT/d' $(BUILD)/vm/demo.out
+	@selftests/vm/artifacts.sh $(BUILD)/vm/demo.out $(DEMO_OUT) >/dev/null
+	@echo
+	@echo "wrote $(DEMO_OUT)/tcpfsm.svg (the live state diagram) and $(DEMO_OUT)/metrics.prom"
+
 # The one test command (README.md, .ci/run).  Dependencies first, in their
 # own make, so that KDIR is found once the headers are installed.
 check:
@@ -130,4 +145,4 @@ check-installed: lint unit vmtest
 FORCE:
 
 .PHONY: all module tools install clean deps ksrc lint selftests unit vmtest \
-	check check-installed FORCE
+	demo demo-installed check check-installed FORCE

@@ -65,6 +65,20 @@ ok $? "summary exits 0"
 grep -q 'ESTABLISHED -> SYN_SENT' "$T/summary"
 ok $? "summary shows the injected record"
 
+# The other views run on live data too.
+status=0
+for cmd in "table" "explain" "explain time_wait" "lifecycle" "dwell" "netns" \
+	"transitions" "log --stack"; do
+	tcpfsm $cmd > "$T/view" 2>&1 || { echo "# tcpfsm $cmd failed"; status=1; }
+done
+ok $status "table, explain, lifecycle, dwell, netns, grid and log views exit 0"
+tcpfsm-traffic -4 active_close &
+tcpfsm watch -i 0.2 -n 3 > "$T/watch"
+ok $? "watch -n 3 exits 0"
+wait
+[ "$(grep -c '^tcpfsm watch .* frame [123]$' "$T/watch")" = 3 ]
+ok $? "watch refreshed three times"
+
 # log -f sees a new record within a second and exits 0 on SIGINT.
 tcpfsm log -f > "$T/follow" 2>"$T/follow.err" &
 pid=$!

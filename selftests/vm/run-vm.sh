@@ -9,7 +9,12 @@
 #
 # Environment: ACCEL=tcg (default) or kvm, VM_TIMEOUT seconds (default
 # 600), VM_MEM MiB (default 1024), VM_CPUS (default 2), VM_APPEND (extra
-# kernel command line).
+# kernel command line), VM_QUIET=1 to send the console to OUTDIR/console.log
+# instead of stdout.
+#
+# TCG runs in one host thread (thread=single): with QEMU 7.2's multi-threaded
+# TCG a vCPU sometimes stops answering IPIs during kernel text patching
+# (seen as soft lockups in text_poke_bp when trace events are toggled).
 set -eu
 
 kernel=$1
@@ -35,6 +40,8 @@ mkdir -p "$outdir"
 rm -f "$out"
 
 cpu_opt=""
+console=stdio
+[ "${VM_QUIET:-0}" = 1 ] && console="file:$outdir/console.log"
 [ "$accel" = kvm ] && cpu_opt="-cpu host"
 
 qemu_status=0
@@ -44,7 +51,7 @@ timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 quiet loglevel=3 panic=-1 oops=panic tcpfsm.job=$job ${VM_APPEND:-}" \
 	-display none -monitor none -no-reboot \
-	-serial stdio -serial "file:$out" </dev/null || qemu_status=$?
+	-serial "$console" -serial "file:$out" </dev/null || qemu_status=$?
 
 if [ ! -s "$out" ]; then
 	echo "run-vm: the guest produced no output (qemu exit $qemu_status)" >&2

@@ -105,6 +105,7 @@ VM_FILES = module/tcpfsm.ko=/lib/tcpfsm/tcpfsm.ko \
 	$(BUILD)/selftests/scenarios_test=/tests/scenarios_test \
 	$(BUILD)/selftests/interface_test=/tests/interface_test \
 	$(BUILD)/selftests/unload_test=/tests/unload_test \
+	$(BUILD)/selftests/depth_test=/tests/depth_test \
 	selftests/tool_test.sh=/tests/tool_test.sh \
 	tools/tcpfsm.static=/bin/tcpfsm \
 	$(BUILD)/tcpfsm-traffic=/bin/tcpfsm-traffic
@@ -114,9 +115,15 @@ $(BUILD)/vm/initramfs.cpio.gz: module selftests $(BUILD)/tcpfsm-traffic FORCE
 	@mkdir -p $(BUILD)/vm
 	EXTRA_KMODS="veth" selftests/vm/mkinitramfs.sh $@ $(KVER) $(VM_FILES)
 
+# ONLY=depth_test,interface_test runs just those guest tests.
+ifeq ($(ONLY),)
 vmtest: $(BUILD)/vm/initramfs.cpio.gz
 	selftests/vm/run-vm.sh $(VMLINUZ) $< selftests $(BUILD)/vm
 	selftests/vm/artifacts.sh $(BUILD)/vm/selftests.out $(BUILD)/vm/artifacts
+else
+vmtest: $(BUILD)/vm/initramfs.cpio.gz
+	VM_APPEND="tcpfsm.only=$(ONLY)" selftests/vm/run-vm.sh $(VMLINUZ) $< only $(BUILD)/vm
+endif
 
 # The README's "run it" command: the tool on live traffic in the guest.
 DEMO_OUT := $(CURDIR)/demo-out

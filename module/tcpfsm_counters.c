@@ -2,7 +2,7 @@
 /*
  * tcpfsm_counters.c - per-CPU counters and their reset baseline
  *
- * The probe increments only its own CPU's copy, so it needs no lock and no
+ * The probes change only their own CPU's copy, so they need no lock and no
  * atomic instruction.  A reset never writes to another CPU's copy (that
  * would race with its increments and lose counts): it records the current
  * sums as a baseline, and readers report sum - baseline.
@@ -27,7 +27,7 @@ int tcpfsm_counters_init(void)
 	tcpfsm_pcpu = alloc_percpu(struct tcpfsm_counters);
 	if (!tcpfsm_pcpu)
 		return -ENOMEM;
-	tcpfsm_baseline = kzalloc(sizeof(*tcpfsm_baseline), GFP_KERNEL);
+	tcpfsm_baseline = kvzalloc(sizeof(*tcpfsm_baseline), GFP_KERNEL);
 	if (!tcpfsm_baseline) {
 		free_percpu(tcpfsm_pcpu);
 		return -ENOMEM;
@@ -35,58 +35,42 @@ int tcpfsm_counters_init(void)
 	return 0;
 }
 
-/* Free what tcpfsm_counters_init() allocated; the probe must be detached. */
+/* Free what tcpfsm_counters_init() allocated; no probe may run any more. */
 void tcpfsm_counters_exit(void)
 {
-	kfree(tcpfsm_baseline);
+	kvfree(tcpfsm_baseline);
 	free_percpu(tcpfsm_pcpu);
 }
 
-/* Add @n u64 counters at @src into @dst. */
-static void tcpfsm_add(u64 *dst, const u64 *src, size_t n)
+/*
+ * Sum every CPU's copy of a per-CPU structure made only of 64-bit
+ * counters into @sum (@size bytes).  Signed gauges sum correctly too.
+ */
+void tcpfsm_sum_percpu(const void __percpu *pcpu, size_t size, u64 *sum)
 {
-	size_t i;
+	size_t i, words = size / sizeof(u64);
+	unsigned int cpu;
 
-	for (i = 0; i < n; i++)
-		dst[i] += READ_ONCE(src[i]);
-}
-
-/* Sum every CPU's counters into @sum, without the baseline applied. */
-static void tcpfsm_counters_sum(struct tcpfsm_counters *sum)
-{
-	unsigned int cpu, s;
-
-	memset(sum, 0, sizeof(*sum));
+	memset(sum, 0, size);
 	for_each_possible_cpu(cpu) {
-		const struct tcpfsm_counters *c = per_cpu_ptr(tcpfsm_pcpu, cpu);
+		const u64 *c = per_cpu_ptr(pcpu, cpu);
 
-		tcpfsm_add(&sum->transitions[0][0][0], &c->transitions[0][0][0],
-			   sizeof(c->transitions) / sizeof(u64));
-		sum->out_of_range += READ_ONCE(c->out_of_range);
-		sum->illegal += READ_ONCE(c->illegal);
-		sum->unknown_state += READ_ONCE(c->unknown_state);
-		sum->injected += READ_ONCE(c->injected);
-		for (s = 0; s < TCPFSM_NSLOTS; s++)
-			sum->gauge[s] += READ_ONCE(c->gauge[s]);
+		for (i = 0; i < words; i++)
+			sum[i] += READ_ONCE(c[i]);
 	}
 }
 
 /* Read all counters as of the last reset; gauges are absolute. */
 void tcpfsm_counters_read(struct tcpfsm_counters *sum)
 {
-	const struct tcpfsm_counters *base = tcpfsm_baseline;
-	u64 *cell = &sum->transitions[0][0][0];
-	const u64 *bcell = &base->transitions[0][0][0];
+	const u64 *base = (const u64 *)tcpfsm_baseline;
+	u64 *words = (u64 *)sum;
 	size_t i;
 
 	mutex_lock(&tcpfsm_baseline_lock);
-	tcpfsm_counters_sum(sum);
-	for (i = 0; i < sizeof(sum->transitions) / sizeof(u64); i++)
-		cell[i] -= bcell[i];
-	sum->out_of_range -= base->out_of_range;
-	sum->illegal -= base->illegal;
-	sum->unknown_state -= base->unknown_state;
-	sum->injected -= base->injected;
+	tcpfsm_sum_percpu(tcpfsm_pcpu, sizeof(*sum), words);
+	for (i = 0; i < TCPFSM_RESETTABLE_WORDS; i++)
+		words[i] -= base[i];
 	mutex_unlock(&tcpfsm_baseline_lock);
 }
 
@@ -94,6 +78,7 @@ void tcpfsm_counters_read(struct tcpfsm_counters *sum)
 void tcpfsm_counters_reset(void)
 {
 	mutex_lock(&tcpfsm_baseline_lock);
-	tcpfsm_counters_sum(tcpfsm_baseline);
+	tcpfsm_sum_percpu(tcpfsm_pcpu, sizeof(*tcpfsm_baseline),
+			  (u64 *)tcpfsm_baseline);
 	mutex_unlock(&tcpfsm_baseline_lock);
 }

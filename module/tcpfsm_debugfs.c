@@ -62,21 +62,10 @@ static int transitions_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(transitions);
 
-/* Whether the TCP gauge of @state is meaningful (see docs/debugfs.md). */
-static bool tcpfsm_has_gauge(unsigned int state)
-{
-	switch (state) {
-	case TCPFSM_CLOSE:
-	case TCPFSM_TIME_WAIT:
-	case TCPFSM_NEW_SYN_RECV:
-	case TCPFSM_BOUND_INACTIVE:
-		return false;
-	default:
-		return tcpfsm_state_name(state);
-	}
-}
-
-/* Events entering and leaving @state; child births do not leave FROM. */
+/*
+ * Events entering and leaving @state; child births do not leave FROM.
+ * TIME_WAIT adds the time-wait socks entering and leaving that substate.
+ */
 static void tcpfsm_entered_exited(const struct tcpfsm_counters *c,
 				  unsigned int p, unsigned int state,
 				  u64 *entered, u64 *exited)
@@ -92,6 +81,13 @@ static void tcpfsm_entered_exited(const struct tcpfsm_counters *c,
 			continue;
 		*exited += c->transitions[p][state][s];
 	}
+	if (p != TCPFSM_PROTO_TCP || state != TCPFSM_TIME_WAIT)
+		return;
+	*entered += c->tw_fw2_to_tw;
+	for (s = 0; s < TCPFSM_NSLOTS; s++)
+		*entered += c->tw_handoff[s][TCPFSM_TW_TIME_WAIT];
+	for (s = 0; s < TCPFSM_TW_NEXITS; s++)
+		*exited += c->tw_exits[TCPFSM_TW_TIME_WAIT][s];
 }
 
 static int states_show(struct seq_file *m, void *v)
@@ -115,8 +111,9 @@ static int states_show(struct seq_file *m, void *v)
 				continue;
 			seq_printf(m, "%s %s ", tcpfsm_proto_names[p],
 				   tcpfsm_state_str(s, buf, sizeof(buf)));
-			if (p == TCPFSM_PROTO_TCP && tcpfsm_has_gauge(s))
-				seq_printf(m, "%lld", c->gauge[s]);
+			if (p == TCPFSM_PROTO_TCP && tcpfsm_state_has_gauge(s))
+				seq_printf(m, "%lld", tcpfsm_current(c->gauge,
+								     c->tw_gauge, s));
 			else
 				seq_putc(m, '-');
 			seq_printf(m, " %llu %llu\n", entered, exited);
@@ -125,6 +122,45 @@ static int states_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(states);
+
+/* The stats of the optional features (docs/debugfs.md, "stats"). */
+static void tcpfsm_stats_features(struct seq_file *m,
+				  const struct tcpfsm_counters *c)
+{
+	unsigned long tracked, seeded, uncertain;
+	unsigned int capacity, ns_tracked, ns_folded;
+	u64 exits[TCPFSM_TW_NEXITS] = { 0 };
+	unsigned int sub, why;
+
+	for (sub = 0; sub < TCPFSM_TW_NSUB; sub++)
+		for (why = 0; why < TCPFSM_TW_NEXITS; why++)
+			exits[why] += c->tw_exits[sub][why];
+	seq_printf(m, "timewait_tracking %d\n", tcpfsm_timewait_tracking);
+	seq_printf(m, "timewait_fin_wait2 %lld\n",
+		   c->tw_gauge[TCPFSM_TW_FIN_WAIT2]);
+	seq_printf(m, "timewait_exits_timer %llu\n",
+		   exits[TCPFSM_TW_EXIT_TIMER]);
+	seq_printf(m, "timewait_exits_early %llu\n",
+		   exits[TCPFSM_TW_EXIT_EARLY]);
+	seq_printf(m, "timewait_exits_netns %llu\n",
+		   exits[TCPFSM_TW_EXIT_NETNS]);
+	seq_printf(m, "timewait_missed %lu\n", tcpfsm_timewait_missed());
+
+	tcpfsm_dwell_stats(&tracked, &capacity);
+	seq_printf(m, "dwell %d\n", tcpfsm_dwell_active());
+	seq_printf(m, "dwell_tracked %lu\n", tracked);
+	seq_printf(m, "dwell_capacity %u\n", capacity);
+	seq_printf(m, "dwell_misses %llu\n", c->dwell_misses);
+
+	tcpfsm_netns_stats(&ns_tracked, &ns_folded);
+	seq_printf(m, "netns_cap %u\n", tcpfsm_netns_cap);
+	seq_printf(m, "netns_tracked %u\n", ns_tracked);
+	seq_printf(m, "netns_folded %u\n", ns_folded);
+
+	tcpfsm_seed_stats(&seeded, &uncertain);
+	seq_printf(m, "seeded %lu\n", seeded);
+	seq_printf(m, "seed_uncertain %lu\n", uncertain);
+}
 
 static int stats_show(struct seq_file *m, void *v)
 {
@@ -154,10 +190,95 @@ static int stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "log_next_seq %llu\n", next_seq);
 	seq_printf(m, "strict %d\n", tcpfsm_strict);
 	seq_printf(m, "inject %d\n", tcpfsm_inject);
+	tcpfsm_stats_features(m, c);
 	kvfree(c);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);
+
+/*
+ * The RFC view of TCP (docs/debugfs.md, "lifecycle"): the transitions as
+ * reported, with the hand-over to time-wait socks put back where RFC 9293
+ * draws it.
+ */
+static int lifecycle_show(struct seq_file *m, void *v)
+{
+	struct tcpfsm_counters *c = tcpfsm_snapshot();
+	u64 (*l)[TCPFSM_NSLOTS];
+	unsigned int from, to, why;
+	char fbuf[16], tbuf[16];
+
+	if (!c)
+		return -ENOMEM;
+	l = c->transitions[TCPFSM_PROTO_TCP];
+	for (from = 0; from < TCPFSM_NSLOTS; from++) {
+		u64 handed = c->tw_handoff[from][TCPFSM_TW_FIN_WAIT2] +
+			     c->tw_handoff[from][TCPFSM_TW_TIME_WAIT];
+
+		/* The counters are read one by one: never go below zero. */
+		l[from][TCPFSM_CLOSE] -= min(handed, l[from][TCPFSM_CLOSE]);
+		l[from][TCPFSM_TIME_WAIT] +=
+			c->tw_handoff[from][TCPFSM_TW_TIME_WAIT];
+	}
+	l[TCPFSM_FIN_WAIT2][TCPFSM_TIME_WAIT] += c->tw_fw2_to_tw;
+	for (why = 0; why < TCPFSM_TW_NEXITS; why++) {
+		l[TCPFSM_FIN_WAIT2][TCPFSM_CLOSE] +=
+			c->tw_exits[TCPFSM_TW_FIN_WAIT2][why];
+		l[TCPFSM_TIME_WAIT][TCPFSM_CLOSE] +=
+			c->tw_exits[TCPFSM_TW_TIME_WAIT][why];
+	}
+
+	tcpfsm_header(m, "lifecycle", "FROM TO COUNT");
+	for (from = 0; from < TCPFSM_NSLOTS; from++)
+		for (to = 0; to < TCPFSM_NSLOTS; to++)
+			if (l[from][to])
+				seq_printf(m, "%s %s %llu\n",
+					   tcpfsm_state_str(from, fbuf, sizeof(fbuf)),
+					   tcpfsm_state_str(to, tbuf, sizeof(tbuf)),
+					   l[from][to]);
+	kvfree(c);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(lifecycle);
+
+/* Time in each TCP state: log2 histograms in microseconds. */
+static int dwell_show(struct seq_file *m, void *v)
+{
+	struct tcpfsm_counters *c = tcpfsm_snapshot();
+	unsigned int s, b;
+	char buf[16];
+
+	if (!c)
+		return -ENOMEM;
+	tcpfsm_header(m, "dwell",
+		      "PROTO STATE BUCKET_US COUNT | PROTO STATE count N | PROTO STATE sum_us N");
+	for (s = 0; s < TCPFSM_NSLOTS; s++) {
+		const char *name = tcpfsm_state_str(s, buf, sizeof(buf));
+		u64 n = 0;
+
+		for (b = 0; b < TCPFSM_DWELL_BUCKETS; b++) {
+			if (!c->dwell[s][b])
+				continue;
+			n += c->dwell[s][b];
+			seq_printf(m, "TCP %s %llu %llu\n", name, 1ULL << b,
+				   c->dwell[s][b]);
+		}
+		if (!n)
+			continue;
+		seq_printf(m, "TCP %s count %llu\n", name, n);
+		seq_printf(m, "TCP %s sum_us %llu\n", name,
+			   c->dwell_sum_us[s]);
+	}
+	kvfree(c);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(dwell);
+
+static int netns_show(struct seq_file *m, void *v)
+{
+	return tcpfsm_netns_show(m);
+}
+DEFINE_SHOW_ATTRIBUTE(netns);
 
 static int table_show(struct seq_file *m, void *v)
 {
@@ -258,6 +379,11 @@ static ssize_t control_write(struct file *file, const char __user *ubuf,
 		return err;
 	if (strcmp(buf, "reset"))
 		return -EINVAL;
+	if (tcpfsm_netns_active()) {
+		err = tcpfsm_netns_reset();
+		if (err)
+			return err;
+	}
 	tcpfsm_counters_reset();
 	tcpfsm_log_clear();
 	return count;
@@ -310,6 +436,15 @@ int tcpfsm_debugfs_init(void)
 	debugfs_create_file("illegal", 0400, tcpfsm_dir, NULL, &illegal_fops);
 	debugfs_create_file("table", 0400, tcpfsm_dir, NULL, &table_fops);
 	debugfs_create_file("control", 0200, tcpfsm_dir, NULL, &control_fops);
+	if (tcpfsm_timewait_tracking)
+		debugfs_create_file("lifecycle", 0400, tcpfsm_dir, NULL,
+				    &lifecycle_fops);
+	if (tcpfsm_dwell_active())
+		debugfs_create_file("dwell", 0400, tcpfsm_dir, NULL,
+				    &dwell_fops);
+	if (tcpfsm_netns_active())
+		debugfs_create_file("netns", 0400, tcpfsm_dir, NULL,
+				    &netns_fops);
 	if (tcpfsm_inject)
 		debugfs_create_file("inject", 0200, tcpfsm_dir, NULL,
 				    &inject_fops);

@@ -43,6 +43,61 @@ static const struct kernel_param_ops tcpfsm_log_size_ops = {
 module_param_cb(log_size, &tcpfsm_log_size_ops, &tcpfsm_log_size, 0444);
 MODULE_PARM_DESC(log_size, "Records kept in the illegal-transition log, 1-65536 (default 1024)");
 
+static bool tcpfsm_timewait = true;
+module_param_named(timewait, tcpfsm_timewait, bool, 0444);
+MODULE_PARM_DESC(timewait, "Track time-wait socks with kprobes (default 1)");
+
+static bool tcpfsm_dwell = true;
+module_param_named(dwell, tcpfsm_dwell, bool, 0444);
+MODULE_PARM_DESC(dwell, "Keep time-in-state histograms (default 1)");
+
+static unsigned int tcpfsm_dwell_sockets = 65536;
+
+static int tcpfsm_dwell_sockets_set(const char *val,
+				    const struct kernel_param *kp)
+{
+	int err = param_set_uint_minmax(val, kp, TCPFSM_DWELL_SOCKETS_MIN,
+					TCPFSM_DWELL_SOCKETS_MAX);
+
+	if (err)
+		pr_err("dwell_sockets must be between %u and %u\n",
+		       TCPFSM_DWELL_SOCKETS_MIN, TCPFSM_DWELL_SOCKETS_MAX);
+	return err;
+}
+
+static const struct kernel_param_ops tcpfsm_dwell_sockets_ops = {
+	.set = tcpfsm_dwell_sockets_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(dwell_sockets, &tcpfsm_dwell_sockets_ops,
+		&tcpfsm_dwell_sockets, 0444);
+MODULE_PARM_DESC(dwell_sockets, "Sockets whose state entry time is kept, 1024-16777216 (default 65536)");
+
+unsigned int tcpfsm_netns_cap = 64;
+
+static int tcpfsm_netns_cap_set(const char *val, const struct kernel_param *kp)
+{
+	int err = param_set_uint_minmax(val, kp, 0, TCPFSM_NETNS_CAP_MAX);
+
+	if (err)
+		pr_err("netns_cap must be between 0 and %u\n",
+		       TCPFSM_NETNS_CAP_MAX);
+	return err;
+}
+
+static const struct kernel_param_ops tcpfsm_netns_cap_ops = {
+	.set = tcpfsm_netns_cap_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(netns_cap, &tcpfsm_netns_cap_ops, &tcpfsm_netns_cap, 0444);
+MODULE_PARM_DESC(netns_cap, "Network namespaces with their own counters, 0-4096, 0 for none (default 64)");
+
+/*
+ * Everything is in place before the probes are attached; the gauges are
+ * seeded with what already exists once they are; the files come last.
+ */
 static int __init tcpfsm_init(void)
 {
 	int err;
@@ -55,19 +110,41 @@ static int __init tcpfsm_init(void)
 	err = tcpfsm_log_init(tcpfsm_log_size);
 	if (err)
 		goto out_free_counters;
-	err = tcpfsm_debugfs_init();
+	err = tcpfsm_netns_init();
 	if (err)
 		goto out_free_log;
+	if (tcpfsm_dwell) {
+		err = tcpfsm_dwell_init(tcpfsm_dwell_sockets);
+		if (err)
+			goto out_exit_netns;
+	}
+	err = tcpfsm_seed_prepare();
+	if (err)
+		goto out_exit_dwell;
 	err = tcpfsm_probe_attach();
 	if (err)
-		goto out_remove_debugfs;
+		goto out_cancel_seed;
+	tcpfsm_timewait_init(tcpfsm_timewait);
+	tcpfsm_seed_run();
+	err = tcpfsm_debugfs_init();
+	if (err)
+		goto out_detach;
 
-	pr_info("version %s loaded: strict=%d log_size=%u inject=%d\n",
-		TCPFSM_VERSION, tcpfsm_strict, tcpfsm_log_size, tcpfsm_inject);
+	pr_info("version %s loaded: strict=%d log_size=%u inject=%d timewait_tracking=%d dwell=%d netns_cap=%u\n",
+		TCPFSM_VERSION, tcpfsm_strict, tcpfsm_log_size, tcpfsm_inject,
+		tcpfsm_timewait_tracking, tcpfsm_dwell, tcpfsm_netns_cap);
 	return 0;
 
-out_remove_debugfs:
-	tcpfsm_debugfs_exit();
+out_detach:
+	tcpfsm_timewait_exit();
+	tcpfsm_probe_detach();
+	goto out_exit_dwell;
+out_cancel_seed:
+	tcpfsm_seed_cancel();
+out_exit_dwell:
+	tcpfsm_dwell_exit();
+out_exit_netns:
+	tcpfsm_netns_exit();
 out_free_log:
 	tcpfsm_log_exit();
 out_free_counters:
@@ -75,10 +152,14 @@ out_free_counters:
 	return err;
 }
 
+/* The exact reverse: files, probes, then what they used. */
 static void __exit tcpfsm_exit(void)
 {
-	tcpfsm_probe_detach();
 	tcpfsm_debugfs_exit();
+	tcpfsm_timewait_exit();
+	tcpfsm_probe_detach();
+	tcpfsm_dwell_exit();
+	tcpfsm_netns_exit();
 	tcpfsm_log_exit();
 	tcpfsm_counters_exit();
 	pr_info("unloaded\n");

@@ -24,21 +24,7 @@
 
 #define TCPFSM_TRACEPOINT "inet_sock_set_state"
 
-/* Not a table action: the event has a state too large to be counted. */
-#define TCPFSM_ACT_OUT_OF_RANGE 0x80
-
 static struct tracepoint *tcpfsm_tp;
-
-/* What to do with a (proto, from, to) event: TCPFSM_ACT_* bits. */
-static __always_inline u8 tcpfsm_action(unsigned int proto, unsigned int from,
-					unsigned int to)
-{
-	if (unlikely(from >= TCPFSM_NSLOTS || to >= TCPFSM_NSLOTS))
-		return TCPFSM_ACT_OUT_OF_RANGE | TCPFSM_ACT_REPORT;
-	if (proto != TCPFSM_PROTO_TCP)
-		return 0;
-	return tcpfsm_tcp_actions[from][to];
-}
 
 /* The cgroup v2 id a socket was created in, 0 if unknown. */
 static u64 tcpfsm_sock_cgroup(const struct sock *sk)
@@ -111,34 +97,54 @@ static noinline void tcpfsm_report_sock(const struct sock *sk, int from,
 /* Judge a synthetic transition exactly as the probe would, without counting it. */
 void tcpfsm_judge(struct tcpfsm_event *ev)
 {
-	u8 action = tcpfsm_action(ev->proto, ev->from, ev->to);
+	u8 action = tcpfsm_action(tcpfsm_tcp_actions, ev->proto, ev->from,
+				  ev->to);
 
 	this_cpu_inc(tcpfsm_pcpu->injected);
 	if (action & TCPFSM_ACT_REPORT)
 		tcpfsm_report(ev, action);
 }
 
+/* Per-namespace counts and TCP gauges, as tcpfsm_count() did globally. */
+static void tcpfsm_count_netns(const struct sock *sk, unsigned int from,
+			       unsigned int to, u8 action)
+{
+	unsigned int proto = tcpfsm_proto_index(sk->sk_protocol);
+	struct tcpfsm_ns_counters __percpu *ns;
+
+	ns = tcpfsm_ns_counters(sock_net(sk));
+	if (!ns)
+		return;
+	this_cpu_inc(ns->entered[proto][to]);
+	if (!(action & TCPFSM_ACT_BIRTH))
+		this_cpu_inc(ns->exited[proto][from]);
+	if (proto != TCPFSM_PROTO_TCP)
+		return;
+	if (action & TCPFSM_ACT_LEAVES)
+		this_cpu_dec(ns->gauge[from]);
+	this_cpu_inc(ns->gauge[to]);
+}
+
 /*
  * The probe: called for every inet_sock_set_state event, before the socket
- * takes its new state.  Per-CPU increments only.
+ * takes its new state.  Per-CPU increments only; the optional features sit
+ * behind static keys, and illegal transitions leave for the rare path.
  */
 static void tcpfsm_probe(void *data, const struct sock *sk, const int oldstate,
 			 const int newstate)
 {
-	unsigned int proto = tcpfsm_proto_index(sk->sk_protocol);
-	unsigned int from = oldstate, to = newstate;
-	u8 action = tcpfsm_action(proto, from, to);
+	u8 action = tcpfsm_count(tcpfsm_pcpu, tcpfsm_tcp_actions, sk,
+				 sk->sk_protocol, oldstate, newstate);
 
-	if (unlikely(action & TCPFSM_ACT_OUT_OF_RANGE)) {
-		this_cpu_inc(tcpfsm_pcpu->out_of_range);
-	} else {
-		this_cpu_inc(tcpfsm_pcpu->transitions[proto][from][to]);
-		if (proto == TCPFSM_PROTO_TCP) {
-			if (!(action & TCPFSM_ACT_BIRTH))
-				this_cpu_dec(tcpfsm_pcpu->gauge[from]);
-			this_cpu_inc(tcpfsm_pcpu->gauge[to]);
-		}
-	}
+	if (unlikely(action & TCPFSM_ACT_OUT_OF_RANGE))
+		goto report;
+	if (tcpfsm_dwell_active() && sk->sk_protocol == IPPROTO_TCP)
+		__tcpfsm_dwell_transition(sk, oldstate, newstate,
+					  (action & TCPFSM_ACT_BIRTH) ||
+					  oldstate == TCPFSM_CLOSE);
+	if (tcpfsm_netns_active())
+		tcpfsm_count_netns(sk, oldstate, newstate, action);
+report:
 	if (unlikely(action & TCPFSM_ACT_REPORT))
 		tcpfsm_report_sock(sk, oldstate, newstate, action);
 }

@@ -30,21 +30,35 @@
 static char checkpoint_error[512];
 static int checkpoints_seen;
 
+static bool timewait_tracking;
+
 /* States whose gauge the module keeps (docs/debugfs.md, "states"). */
 static bool has_gauge(int s)
 {
+	if (s == TCPFSM_TIME_WAIT)
+		return timewait_tracking;
 	return tcpfsm_state_name(s) && s != TCPFSM_CLOSE &&
-	       s != TCPFSM_TIME_WAIT && s != TCPFSM_NEW_SYN_RECV &&
-	       s != TCPFSM_BOUND_INACTIVE;
+	       s != TCPFSM_NEW_SYN_RECV && s != TCPFSM_BOUND_INACTIVE;
 }
 
 /*
- * Compare the gauges with /proc/net/tcp{,6} and CurrEstab.  The snapshot is
- * taken between two reads of the event count, and retried until no event
- * happened in between, so both sides describe the same instant.
+ * Sockets in state @s as /proc/net/tcp shows them: full sockets, plus
+ * time-wait socks by substate when the module tracks them.
+ */
+static int proc_count(const struct tf_proc_tcp *p, int s)
+{
+	return p->full[s] + (timewait_tracking ? p->timewait[s] : 0);
+}
+
+/*
+ * Compare this namespace's gauges with its /proc/net/tcp{,6} and
+ * CurrEstab.  The snapshot is taken between two reads of the event count,
+ * and retried until no event happened in between, so both sides describe
+ * the same instant.
  */
 static int compare_gauges(char *err, size_t len)
 {
+	unsigned long long ns = tf_self_netns();
 	struct tf_proc_tcp proc;
 	struct tf_states st;
 	struct tf_snmp snmp;
@@ -52,7 +66,7 @@ static int compare_gauges(char *err, size_t len)
 	int attempt, s;
 
 	for (attempt = 0; attempt < 100; attempt++) {
-		if (tf_read_stat("events", &e1) || tf_read_states(&st) ||
+		if (tf_read_stat("events", &e1) || tf_read_netns(ns, &st) ||
 		    tf_proc_tcp_read(&proc) || tf_snmp_read(&snmp) ||
 		    tf_read_stat("events", &e2)) {
 			snprintf(err, len, "cannot read: %s", strerror(errno));
@@ -71,9 +85,11 @@ static int compare_gauges(char *err, size_t len)
 
 		if (!has_gauge(s))
 			continue;
-		if (!r->has_current || r->current != proc.full[s]) {
+		if (r->current != proc_count(&proc, s) ||
+		    (r->listed && !r->has_current)) {
 			snprintf(err, len, "%s: gauge %" PRId64 ", /proc/net/tcp %d",
-				 tcpfsm_state_names[s], r->current, proc.full[s]);
+				 tcpfsm_state_names[s], r->current,
+				 proc_count(&proc, s));
 			return -1;
 		}
 	}
@@ -182,25 +198,72 @@ static void assert_snmp_agrees(struct __test_metadata *_metadata,
 		  (uint64_t)(after.estab_resets - before->estab_resets));
 }
 
-/* Once every socket is gone, gauges are 0 and CURRENT = ENTERED - EXITED. */
+/*
+ * Once the scenario is over, this namespace's gauges still equal
+ * /proc/net/tcp (only time-wait socks are left) and, as every socket was
+ * born after the load, CURRENT = ENTERED - EXITED for every state.
+ */
 static void assert_gauges_settled(struct __test_metadata *_metadata)
 {
 	char err[256] = "";
-	struct tf_states st;
+	struct tf_states st, ns;
 	int s;
 
 	ASSERT_EQ(0, compare_gauges(err, sizeof(err))) TH_LOG("%s", err);
 	ASSERT_EQ(0, tf_read_states(&st));
+	ASSERT_EQ(0, tf_read_netns(tf_self_netns(), &ns));
 	for (s = TCPFSM_STATE_FIRST; s <= TCPFSM_STATE_LAST; s++) {
-		const struct tf_state_row *r = &st.row[TCPFSM_PROTO_TCP][s];
+		const struct tf_state_row *r = &ns.row[TCPFSM_PROTO_TCP][s];
 
-		ASSERT_TRUE(r->listed);
-		ASSERT_EQ(has_gauge(s), r->has_current);
-		if (!r->has_current)
+		ASSERT_TRUE(st.row[TCPFSM_PROTO_TCP][s].listed);
+		ASSERT_EQ(has_gauge(s), st.row[TCPFSM_PROTO_TCP][s].has_current);
+		if (!has_gauge(s))
 			continue;
-		ASSERT_EQ(0, r->current) TH_LOG("%s", tcpfsm_state_names[s]);
-		ASSERT_EQ((int64_t)(r->entered - r->exited), r->current);
+		if (s != TCPFSM_TIME_WAIT)
+			ASSERT_EQ(0, r->current) TH_LOG("%s", tcpfsm_state_names[s]);
+		ASSERT_EQ((int64_t)(r->entered - r->exited), r->current)
+			TH_LOG("%s", tcpfsm_state_names[s]);
 	}
+}
+
+/*
+ * The lifecycle file is the transitions with the time-wait hand-overs put
+ * back: every FIN_WAIT2 -> CLOSE and CLOSING -> CLOSE of these scenarios
+ * is a hand-over, which ends in TIME_WAIT once the peer's FIN is in, and
+ * TIME_WAIT -> CLOSE counts the time-wait socks that are gone.
+ */
+static void assert_lifecycle(struct __test_metadata *_metadata,
+			     const struct tf_matrix *m)
+{
+	const uint64_t (*tcp)[TCPFSM_NSLOTS] = m->n[TCPFSM_PROTO_TCP];
+	uint64_t want, exits = 0, v;
+	struct tf_lifecycle l;
+	int f, t;
+
+	if (!timewait_tracking)
+		return;
+	ASSERT_EQ(0, tf_read_lifecycle(&l));
+	ASSERT_EQ(0, tf_read_stat("timewait_exits_timer", &v));
+	exits += v;
+	ASSERT_EQ(0, tf_read_stat("timewait_exits_early", &v));
+	exits += v;
+	ASSERT_EQ(0, tf_read_stat("timewait_exits_netns", &v));
+	exits += v;
+	for (f = 0; f < TCPFSM_NSLOTS; f++)
+		for (t = 0; t < TCPFSM_NSLOTS; t++) {
+			want = tcp[f][t];
+			if (t == TCPFSM_CLOSE &&
+			    (f == TCPFSM_FIN_WAIT2 || f == TCPFSM_CLOSING))
+				want = 0;
+			if (t == TCPFSM_TIME_WAIT &&
+			    (f == TCPFSM_FIN_WAIT2 || f == TCPFSM_CLOSING))
+				want = tcp[f][TCPFSM_CLOSE];
+			if (f == TCPFSM_TIME_WAIT && t == TCPFSM_CLOSE)
+				want = exits;
+			ASSERT_EQ(want, l.n[f][t])
+				TH_LOG("lifecycle %s -> %s", tcpfsm_state_names[f] ?: "?",
+				       tcpfsm_state_names[t] ?: "?");
+		}
 }
 
 FIXTURE(scenario) {
@@ -221,8 +284,13 @@ FIXTURE_VARIANT_ADD(scenario, ipv6) {
 
 FIXTURE_SETUP(scenario)
 {
+	uint64_t tracking;
+
 	ASSERT_EQ(0, tf_new_netns());
 	ASSERT_EQ(0, tf_module_load(""));
+	ASSERT_EQ(0, tf_read_stat("timewait_tracking", &tracking));
+	ASSERT_EQ(1, tracking);
+	timewait_tracking = tracking;
 	ASSERT_EQ(0, tf_trace_start());
 	ASSERT_EQ(0, tf_snmp_read(&self->snmp));
 	checkpoint_error[0] = '\0';
@@ -274,6 +342,7 @@ static void check_scenario(struct __test_metadata *_metadata,
 	ASSERT_EQ(s->snmp.estab_resets, after.estab_resets - self->snmp.estab_resets);
 	ASSERT_EQ(0, after.curr_estab);
 	assert_gauges_settled(_metadata);
+	assert_lifecycle(_metadata, &m);
 }
 
 TEST_F(scenario, active_close)
@@ -375,6 +444,7 @@ TEST_F_TIMEOUT(scenario, concurrent_churn, 120)
 	assert_matches_trace(_metadata, &m);
 	assert_snmp_agrees(_metadata, &self->snmp, &m);
 	assert_gauges_settled(_metadata);
+	assert_lifecycle(_metadata, &m);
 }
 
 /* MPTCP reports through the same tracepoint: counted, never validated. */

@@ -3,10 +3,16 @@
  * tcpfsm_lib.c - helpers for the tcpfsm selftests
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -244,6 +250,131 @@ bad:
 	free(buf);
 	errno = EPROTO;
 	return -1;
+}
+
+int tf_read_netns(unsigned long long netns, struct tf_states *s)
+{
+	char *buf = tf_read_file("netns");
+	char *line, *save = NULL, want[32];
+
+	if (!buf)
+		return -1;
+	if (netns)
+		snprintf(want, sizeof(want), "%llu", netns);
+	else
+		strcpy(want, "other");
+	memset(s, 0, sizeof(*s));
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char ns[32], proto[16], state[32], cur[32];
+		struct tf_state_row *r;
+		uint64_t in, out;
+		int p, st;
+
+		if (line[0] == '#')
+			continue;
+		if (sscanf(line, "%31s %15s %31s %31s %" SCNu64 " %" SCNu64, ns,
+			   proto, state, cur, &in, &out) != 6)
+			goto bad;
+		if (strcmp(ns, want))
+			continue;
+		p = tf_proto_parse(proto);
+		st = tf_state_parse(state);
+		if (p < 0 || st < 0 || st >= TCPFSM_NSLOTS)
+			goto bad;
+		r = &s->row[p][st];
+		r->listed = true;
+		r->has_current = strcmp(cur, "-") != 0;
+		r->current = r->has_current ? strtoll(cur, NULL, 10) : 0;
+		r->entered = in;
+		r->exited = out;
+	}
+	free(buf);
+	return 0;
+bad:
+	fprintf(stderr, "netns: bad line: %s\n", line);
+	free(buf);
+	errno = EPROTO;
+	return -1;
+}
+
+int tf_read_lifecycle(struct tf_lifecycle *l)
+{
+	char *buf = tf_read_file("lifecycle");
+	char *line, *save = NULL;
+
+	if (!buf)
+		return -1;
+	memset(l, 0, sizeof(*l));
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char from[32], to[32];
+		uint64_t n;
+		int f, t;
+
+		if (line[0] == '#')
+			continue;
+		if (sscanf(line, "%31s %31s %" SCNu64, from, to, &n) != 3 ||
+		    (f = tf_state_parse(from)) < 0 || f >= TCPFSM_NSLOTS ||
+		    (t = tf_state_parse(to)) < 0 || t >= TCPFSM_NSLOTS) {
+			fprintf(stderr, "lifecycle: bad line: %s\n", line);
+			free(buf);
+			errno = EPROTO;
+			return -1;
+		}
+		l->n[f][t] = n;
+	}
+	free(buf);
+	return 0;
+}
+
+int tf_read_dwell(struct tf_dwell *d)
+{
+	char *buf = tf_read_file("dwell");
+	char *line, *save = NULL;
+
+	if (!buf)
+		return -1;
+	memset(d, 0, sizeof(*d));
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char proto[16], state[32], what[32];
+		uint64_t n, b;
+		int st, k;
+
+		if (line[0] == '#')
+			continue;
+		if (sscanf(line, "%15s %31s %31s %" SCNu64, proto, state, what,
+			   &n) != 4 || strcmp(proto, "TCP") ||
+		    (st = tf_state_parse(state)) < 0 || st >= TCPFSM_NSLOTS)
+			goto bad;
+		if (!strcmp(what, "count")) {
+			d->count[st] = n;
+		} else if (!strcmp(what, "sum_us")) {
+			d->sum_us[st] = n;
+		} else {
+			b = strtoull(what, NULL, 10);
+			for (k = 0; k < TF_DWELL_BUCKETS && (1ULL << k) != b; k++)
+				;
+			if (k == TF_DWELL_BUCKETS)
+				goto bad;
+			d->bucket[st][k] = n;
+		}
+	}
+	free(buf);
+	return 0;
+bad:
+	fprintf(stderr, "dwell: bad line: %s\n", line);
+	free(buf);
+	errno = EPROTO;
+	return -1;
+}
+
+unsigned long long tf_self_netns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) ? 0 : st.st_ino;
 }
 
 int tf_read_stat(const char *key, uint64_t *value)
@@ -546,6 +677,111 @@ int tf_new_netns(void)
 		ifr.ifr_flags |= IFF_UP;
 		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
 	}
+	close(fd);
+	return ret;
+}
+
+/* Append a netlink attribute; returns a pointer to it (for nesting). */
+static struct rtattr *tf_nla(void *msg, size_t cap, int type,
+			     const void *data, size_t len)
+{
+	struct nlmsghdr *h = msg;
+	struct rtattr *a = (struct rtattr *)((char *)msg +
+					     NLMSG_ALIGN(h->nlmsg_len));
+
+	if (NLMSG_ALIGN(h->nlmsg_len) + RTA_SPACE(len) > cap)
+		return NULL;
+	a->rta_type = type;
+	a->rta_len = RTA_LENGTH(len);
+	if (len)
+		memcpy(RTA_DATA(a), data, len);
+	h->nlmsg_len = NLMSG_ALIGN(h->nlmsg_len) + RTA_SPACE(len);
+	return a;
+}
+
+/* Close a nested attribute opened with tf_nla(..., NULL, 0). */
+static void tf_nla_end(void *msg, struct rtattr *a)
+{
+	struct nlmsghdr *h = msg;
+
+	a->rta_len = (char *)msg + h->nlmsg_len - (char *)a;
+}
+
+int tf_veth_pair(const char *a, int nsfd_a, const char *b, int nsfd_b)
+{
+	struct {
+		struct nlmsghdr h;
+		char buf[1024];
+	} req = { 0 };
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct rtattr *linkinfo, *data, *peer;
+	struct ifinfomsg *ifi, peer_ifi = { .ifi_family = AF_UNSPEC };
+	struct {
+		struct nlmsghdr h;
+		struct nlmsgerr e;
+	} ack;
+	const size_t cap = sizeof(req);
+	int fd, err;
+
+	req.h.nlmsg_type = RTM_NEWLINK;
+	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK;
+	req.h.nlmsg_len = NLMSG_LENGTH(sizeof(*ifi));
+	ifi = NLMSG_DATA(&req.h);
+	ifi->ifi_family = AF_UNSPEC;
+	if (!tf_nla(&req, cap, IFLA_IFNAME, a, strlen(a) + 1) ||
+	    !tf_nla(&req, cap, IFLA_NET_NS_FD, &nsfd_a, sizeof(nsfd_a)))
+		return -ENOSPC;
+	linkinfo = tf_nla(&req, cap, IFLA_LINKINFO, NULL, 0);
+	if (!linkinfo || !tf_nla(&req, cap, IFLA_INFO_KIND, "veth", 5))
+		return -ENOSPC;
+	data = tf_nla(&req, cap, IFLA_INFO_DATA, NULL, 0);
+	if (!data)
+		return -ENOSPC;
+	peer = tf_nla(&req, cap, VETH_INFO_PEER, &peer_ifi, sizeof(peer_ifi));
+	if (!peer || !tf_nla(&req, cap, IFLA_IFNAME, b, strlen(b) + 1) ||
+	    !tf_nla(&req, cap, IFLA_NET_NS_FD, &nsfd_b, sizeof(nsfd_b)))
+		return -ENOSPC;
+	tf_nla_end(&req, peer);
+	tf_nla_end(&req, data);
+	tf_nla_end(&req, linkinfo);
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	if (sendto(fd, &req, req.h.nlmsg_len, 0, (struct sockaddr *)&kernel,
+		   sizeof(kernel)) < 0 ||
+	    recv(fd, &ack, sizeof(ack), 0) < (ssize_t)sizeof(ack)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	close(fd);
+	if (ack.h.nlmsg_type != NLMSG_ERROR)
+		return -EPROTO;
+	return ack.e.error;
+}
+
+int tf_if_up(const char *ifname, const char *ip)
+{
+	struct ifreq ifr = { 0 };
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+	int fd, ret = -1;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	sin->sin_family = AF_INET;
+	if (inet_pton(AF_INET, ip, &sin->sin_addr) != 1)
+		goto out;
+	if (ioctl(fd, SIOCSIFADDR, &ifr))
+		goto out;
+	inet_pton(AF_INET, "255.255.255.0", &sin->sin_addr);
+	if (ioctl(fd, SIOCSIFNETMASK, &ifr) || ioctl(fd, SIOCGIFFLAGS, &ifr))
+		goto out;
+	ifr.ifr_flags |= IFF_UP;
+	ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
+out:
 	close(fd);
 	return ret;
 }

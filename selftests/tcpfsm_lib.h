@@ -48,12 +48,31 @@ struct tf_record {
 	char value[TF_MAX_FIELDS][1024];
 };
 
+/* The TCP rows of the "lifecycle" file: count[from][to]. */
+struct tf_lifecycle {
+	uint64_t n[TCPFSM_NSLOTS][TCPFSM_NSLOTS];
+};
+
+/* The "dwell" file: per TCP state, histogram, count and sum. */
+#define TF_DWELL_BUCKETS 64
+struct tf_dwell {
+	uint64_t bucket[TCPFSM_NSLOTS][TF_DWELL_BUCKETS];	/* by log2 */
+	uint64_t count[TCPFSM_NSLOTS];
+	uint64_t sum_us[TCPFSM_NSLOTS];
+};
+
 /* Parse a state name or STATE_<n>; -1 if it is neither. */
 int tf_state_parse(const char *name);
 int tf_proto_parse(const char *name);
 
 int tf_read_matrix(struct tf_matrix *m);
 int tf_read_states(struct tf_states *s);
+/* The rows of the "netns" file for namespace @netns ("other" if 0). */
+int tf_read_netns(unsigned long long netns, struct tf_states *s);
+int tf_read_lifecycle(struct tf_lifecycle *l);
+int tf_read_dwell(struct tf_dwell *d);
+/* The inode of the calling process's network namespace. */
+unsigned long long tf_self_netns(void);
 /* The value of @key in the stats file; -1 (and errno) if absent. */
 int tf_read_stat(const char *key, uint64_t *value);
 /* Read up to @max records; returns how many, or -1. */
@@ -95,6 +114,14 @@ int tf_proc_tcp_read(struct tf_proc_tcp *p);
 
 /* Move the calling process into a new network namespace with lo up. */
 int tf_new_netns(void);
+
+/*
+ * Create a veth pair: @a in the namespace of @nsfd_a, @b in @nsfd_b (file
+ * descriptors of /proc/PID/ns/net).  Returns 0 or -errno.
+ */
+int tf_veth_pair(const char *a, int nsfd_a, const char *b, int nsfd_b);
+/* Give interface @ifname (in the current namespace) @ip/24 and bring it up. */
+int tf_if_up(const char *ifname, const char *ip);
 
 /* Wait until the module has counted @events tracepoint events in all. */
 int tf_wait_events(uint64_t events, int timeout_ms);

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpfsm_dwell.c - time spent in each state
+ *
+ * A fixed table remembers, per socket, the state it is in and since when.
+ * When the socket leaves that state the time is added to the state's log2
+ * histogram.  An entry lives from the socket's birth (an event from CLOSE,
+ * or a child cloned from a listener) to its end (an event to CLOSE); an
+ * entry is used only if the state it recorded is the state the event says
+ * the socket leaves.  Births replace whatever a reused address left, so a
+ * new socket never inherits another's time.
+ *
+ * TIME_WAIT and an orphan's FIN_WAIT2 continue on the time-wait sock: the
+ * hand-over carries the entry over, so the histograms show the RFC's view
+ * (FIN_WAIT2 until the peer's FIN, TIME_WAIT for its 2MSL).
+ */
+#include <linux/jump_label.h>
+#include <linux/ktime.h>
+#include <linux/math64.h>
+#include <linux/percpu.h>
+
+#include "tcpfsm.h"
+#include "tcpfsm_sktable.h"
+
+DEFINE_STATIC_KEY_FALSE(tcpfsm_dwell_key);
+
+static struct tcpfsm_sktable tcpfsm_dwell_map;
+static unsigned int tcpfsm_dwell_cap;
+
+/* An entry packs the entry time (us) above the state (low 8 bits). */
+#define TCPFSM_DWELL_ENTRY(us, state)	((us) << 8 | (state))
+#define TCPFSM_DWELL_STATE(v)		((unsigned int)((v) & 0xff))
+#define TCPFSM_DWELL_SINCE(v)		((v) >> 8)
+
+/* Allocate the table for @capacity sockets (twice as many slots). */
+int tcpfsm_dwell_init(unsigned int capacity)
+{
+	int err = tcpfsm_sktable_init(&tcpfsm_dwell_map, 2 * capacity, true);
+
+	if (err)
+		return err;
+	tcpfsm_dwell_cap = capacity;
+	static_branch_enable(&tcpfsm_dwell_key);
+	return 0;
+}
+
+/* Free the table; no probe may run any more. */
+void tcpfsm_dwell_exit(void)
+{
+	static_branch_disable(&tcpfsm_dwell_key);
+	tcpfsm_sktable_free(&tcpfsm_dwell_map);
+}
+
+void tcpfsm_dwell_stats(unsigned long *tracked, unsigned int *capacity)
+{
+	*tracked = tcpfsm_sktable_count(&tcpfsm_dwell_map);
+	*capacity = tcpfsm_dwell_cap;
+}
+
+static u64 tcpfsm_now_us(void)
+{
+	return div_u64(ktime_get_mono_fast_ns(), NSEC_PER_USEC);
+}
+
+/* The histogram bucket of @us: 0 for < 1 us, else [2^(k-1), 2^k). */
+static unsigned int tcpfsm_dwell_bucket(u64 us)
+{
+	return min_t(unsigned int, fls64(us), TCPFSM_DWELL_BUCKETS - 1);
+}
+
+static void tcpfsm_dwell_add(unsigned int state, u64 since, u64 now)
+{
+	u64 us = now > since ? now - since : 0;
+
+	this_cpu_inc(tcpfsm_pcpu->dwell[state][tcpfsm_dwell_bucket(us)]);
+	this_cpu_add(tcpfsm_pcpu->dwell_sum_us[state], us);
+}
+
+static void tcpfsm_dwell_miss(void)
+{
+	this_cpu_inc(tcpfsm_pcpu->dwell_misses);
+}
+
+/* Remember that @obj entered @state now; a miss if the table is full. */
+static void tcpfsm_dwell_store(const void *obj, long slot, u64 entry)
+{
+	if (slot < 0)
+		slot = tcpfsm_sktable_insert(&tcpfsm_dwell_map, obj);
+	if (slot < 0) {
+		tcpfsm_dwell_miss();
+		return;
+	}
+	WRITE_ONCE(tcpfsm_dwell_map.values[slot], entry);
+}
+
+/* A TCP socket went from @from to @to; @birth: it did not exist before. */
+void __tcpfsm_dwell_transition(const struct sock *sk, unsigned int from,
+			       unsigned int to, bool birth)
+{
+	long slot = tcpfsm_sktable_find(&tcpfsm_dwell_map, sk);
+	u64 now = tcpfsm_now_us();
+
+	if (slot >= 0 && !birth) {
+		u64 v = READ_ONCE(tcpfsm_dwell_map.values[slot]);
+		unsigned int was = TCPFSM_DWELL_STATE(v);
+
+		if (was == from)
+			tcpfsm_dwell_add(from, TCPFSM_DWELL_SINCE(v), now);
+		else if (was != TCPFSM_CLOSE)	/* CLOSE: handed over */
+			tcpfsm_dwell_miss();
+	} else if (!birth) {
+		tcpfsm_dwell_miss();	/* it predates tracking */
+	}
+
+	if (to == TCPFSM_CLOSE) {
+		if (slot >= 0)
+			tcpfsm_sktable_remove(&tcpfsm_dwell_map, slot);
+		return;
+	}
+	tcpfsm_dwell_store(sk, slot, TCPFSM_DWELL_ENTRY(now, to));
+}
+
+/*
+ * @sk, in @from, hands over to the time-wait sock @tw in @substate.  In
+ * TIME_WAIT, @from's stay ends now; in FIN_WAIT2 (an orphan) it goes on,
+ * on @tw.  The socket's entry is marked handed over (state CLOSE) so that
+ * its final event is not taken for a miss.
+ */
+void __tcpfsm_dwell_handover(const struct sock *sk, unsigned int from,
+			     const void *tw, unsigned int substate)
+{
+	long slot = tcpfsm_sktable_find(&tcpfsm_dwell_map, sk);
+	u64 now = tcpfsm_now_us(), since;
+
+	if (slot < 0) {
+		tcpfsm_dwell_miss();
+		return;
+	}
+	since = TCPFSM_DWELL_SINCE(READ_ONCE(tcpfsm_dwell_map.values[slot]));
+	if (TCPFSM_DWELL_STATE(tcpfsm_dwell_map.values[slot]) != from) {
+		tcpfsm_dwell_miss();
+		return;
+	}
+	WRITE_ONCE(tcpfsm_dwell_map.values[slot],
+		   TCPFSM_DWELL_ENTRY(now, TCPFSM_CLOSE));
+	if (substate == TCPFSM_TIME_WAIT) {
+		tcpfsm_dwell_add(from, since, now);
+		since = now;
+	}
+	tcpfsm_dwell_store(tw, -1, TCPFSM_DWELL_ENTRY(since, substate));
+}
+
+/* The orphan's time-wait sock got the peer's FIN: FIN_WAIT2 ends. */
+void __tcpfsm_dwell_tw_fin(const void *tw)
+{
+	long slot = tcpfsm_sktable_find(&tcpfsm_dwell_map, tw);
+	u64 now = tcpfsm_now_us(), v;
+
+	if (slot < 0) {
+		tcpfsm_dwell_miss();
+		return;
+	}
+	v = READ_ONCE(tcpfsm_dwell_map.values[slot]);
+	if (TCPFSM_DWELL_STATE(v) == TCPFSM_FIN_WAIT2)
+		tcpfsm_dwell_add(TCPFSM_FIN_WAIT2, TCPFSM_DWELL_SINCE(v), now);
+	else
+		tcpfsm_dwell_miss();
+	WRITE_ONCE(tcpfsm_dwell_map.values[slot],
+		   TCPFSM_DWELL_ENTRY(now, TCPFSM_TIME_WAIT));
+}
+
+/* A time-wait sock is gone: its TIME_WAIT (or orphan FIN_WAIT2) ends. */
+void __tcpfsm_dwell_tw_gone(const void *tw)
+{
+	long slot = tcpfsm_sktable_find(&tcpfsm_dwell_map, tw);
+	u64 v;
+
+	if (slot < 0) {
+		tcpfsm_dwell_miss();
+		return;
+	}
+	v = READ_ONCE(tcpfsm_dwell_map.values[slot]);
+	tcpfsm_dwell_add(TCPFSM_DWELL_STATE(v), TCPFSM_DWELL_SINCE(v),
+			 tcpfsm_now_us());
+	tcpfsm_sktable_remove(&tcpfsm_dwell_map, slot);
+}

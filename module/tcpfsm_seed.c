@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpfsm_seed.c - gauges true from the first second
+ *
+ * The probes only see sockets change state, so at load the gauges would
+ * start at zero whatever already exists.  Seeding walks the TCP hash tables
+ * once, with the probes already attached, and adds every socket it finds
+ * to the gauge of its state.
+ *
+ * A socket can change state while the walk runs, so the walk and the
+ * probes agree, socket by socket, on who accounts for the state it had
+ * when the probes were attached: whichever puts the socket in a set first.
+ *   - The walk inserts it and, if it was first, adds its state.
+ *   - A probe seeing a socket's first event inserts it; if it was first,
+ *     the socket was never added by the walk, so the probe does not take
+ *     it out of its old state (it still enters the new one).
+ * The walk reads the state before inserting; a probe inserts before the
+ * kernel stores the new state; insertion is a fully ordered cmpxchg.  So
+ * if the walk wins, it read the old state, and if it loses, the probe's
+ * accounting alone is right.  Sockets born during the walk are inserted
+ * by their first event and skipped by the walk.
+ *
+ * The result is exact, under any load, as long as the set has room; a
+ * socket that finds it full is counted in seed_uncertain, which bounds the
+ * error of the gauges (docs/debugfs.md).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/jump_label.h>
+#include <linux/rtnetlink.h>
+#include <linux/rwsem.h>
+#include <linux/sched.h>
+#include <net/inet_hashtables.h>
+#include <net/inet_timewait_sock.h>
+#include <net/net_namespace.h>
+#include <net/tcp.h>
+
+#include "tcpfsm.h"
+#include "tcpfsm_sktable.h"
+
+DEFINE_STATIC_KEY_FALSE(tcpfsm_seed_key);
+
+static struct tcpfsm_sktable tcpfsm_seed_set;
+static atomic_long_t tcpfsm_seed_uncertain = ATOMIC_LONG_INIT(0);
+static unsigned long tcpfsm_seeded;
+
+/* A probe saw @obj being created: the walk must not count it. */
+void tcpfsm_seed_born(const void *obj)
+{
+	if (tcpfsm_sktable_insert(&tcpfsm_seed_set, obj) == -ENOSPC)
+		atomic_long_inc(&tcpfsm_seed_uncertain);
+}
+
+/*
+ * A probe saw @obj leave a state.  Returns true if the walk already counted
+ * it there (so the probe must take it out), false if it did not.
+ */
+bool tcpfsm_seed_seen(const void *obj)
+{
+	long r = tcpfsm_sktable_insert(&tcpfsm_seed_set, obj);
+
+	if (r >= 0)
+		return false;
+	if (r == -ENOSPC)
+		atomic_long_inc(&tcpfsm_seed_uncertain);
+	return true;
+}
+
+/* tcpfsm_count() while seeding: does this event take the socket out? */
+u8 tcpfsm_seed_event(const void *sk, u8 action)
+{
+	if (action & TCPFSM_ACT_BIRTH)
+		tcpfsm_seed_born(sk);
+	else if (!tcpfsm_seed_seen(sk))
+		action &= ~TCPFSM_ACT_LEAVES;
+	return action;
+}
+
+/* Call @fn for each socket of one bucket of a nulls list, under @lock. */
+typedef void (*tcpfsm_seed_fn)(struct sock *sk, unsigned long *n);
+
+static void tcpfsm_seed_bucket(struct hlist_nulls_head *head, spinlock_t *lock,
+			       tcpfsm_seed_fn fn, unsigned long *n)
+{
+	struct hlist_nulls_node *node;
+	struct sock *sk;
+
+	if (hlist_nulls_empty(head))
+		return;
+	spin_lock_bh(lock);
+	sk_nulls_for_each(sk, node, head)
+		fn(sk, n);
+	spin_unlock_bh(lock);
+}
+
+/* Walk the listening and established tables of @hinfo. */
+static void tcpfsm_seed_walk_table(struct inet_hashinfo *hinfo,
+				   bool listeners, tcpfsm_seed_fn fn,
+				   unsigned long *n)
+{
+	unsigned int i;
+
+	for (i = 0; listeners && i <= hinfo->lhash2_mask; i++) {
+		tcpfsm_seed_bucket(&hinfo->lhash2[i].nulls_head,
+				   &hinfo->lhash2[i].lock, fn, n);
+		cond_resched();
+	}
+	for (i = 0; i <= hinfo->ehash_mask; i++) {
+		tcpfsm_seed_bucket(&hinfo->ehash[i].chain,
+				   inet_ehash_lockp(hinfo, i), fn, n);
+		if (!(i % 256))
+			cond_resched();
+	}
+}
+
+/*
+ * Walk every TCP table: the shared one, and the established tables that
+ * namespaces created with net.ipv4.tcp_child_ehash_entries own (their
+ * listening tables are the shared one).
+ */
+static void tcpfsm_seed_walk(tcpfsm_seed_fn fn, unsigned long *n)
+{
+	struct net *net;
+
+	tcpfsm_seed_walk_table(&tcp_hashinfo, true, fn, n);
+	down_read(&net_rwsem);
+	for_each_net(net) {
+		struct inet_hashinfo *hinfo = net->ipv4.tcp_death_row.hashinfo;
+
+		if (hinfo && hinfo != &tcp_hashinfo)
+			tcpfsm_seed_walk_table(hinfo, false, fn, n);
+	}
+	up_read(&net_rwsem);
+}
+
+static void tcpfsm_seed_count(struct sock *sk, unsigned long *n)
+{
+	(*n)++;
+}
+
+/* Add one socket found by the walk, unless a probe accounts for it. */
+static void tcpfsm_seed_add(struct sock *sk, unsigned long *n)
+{
+	int state = READ_ONCE(sk->sk_state);
+	struct tcpfsm_ns_counters __percpu *ns;
+	long r;
+
+	if (state == TCP_NEW_SYN_RECV || state >= TCPFSM_NSLOTS)
+		return;
+	if (state == TCP_TIME_WAIT ? !tcpfsm_timewait_tracking :
+				     sk->sk_protocol != IPPROTO_TCP)
+		return;
+	r = tcpfsm_sktable_insert(&tcpfsm_seed_set, sk);
+	if (r == -ENOSPC)
+		atomic_long_inc(&tcpfsm_seed_uncertain);
+	if (r < 0)
+		return;
+	ns = tcpfsm_ns_counters(sock_net(sk));
+	if (state == TCP_TIME_WAIT) {
+		enum tcpfsm_tw_sub sub =
+			inet_twsk(sk)->tw_substate == TCP_FIN_WAIT2 ?
+			TCPFSM_TW_FIN_WAIT2 : TCPFSM_TW_TIME_WAIT;
+
+		this_cpu_inc(tcpfsm_pcpu->tw_gauge[sub]);
+		if (ns)
+			this_cpu_inc(ns->tw_gauge[sub]);
+	} else {
+		this_cpu_inc(tcpfsm_pcpu->gauge[state]);
+		if (ns)
+			this_cpu_inc(ns->gauge[state]);
+	}
+	(*n)++;
+}
+
+/*
+ * Get ready to seed: size the set from a first count of the tables, and
+ * make the probes record what they see.  Call before attaching them.
+ */
+int tcpfsm_seed_prepare(void)
+{
+	unsigned long n = 0;
+	int err;
+
+	tcpfsm_seed_walk(tcpfsm_seed_count, &n);
+	/* Room for what is there, what appears meanwhile, and low load. */
+	err = tcpfsm_sktable_init(&tcpfsm_seed_set,
+				  max(2 * n + 4096, 16384UL), false);
+	if (err)
+		return err;
+	static_branch_enable(&tcpfsm_seed_key);
+	return 0;
+}
+
+/* Seed the gauges; call with the probes attached.  Frees the set. */
+void tcpfsm_seed_run(void)
+{
+	tcpfsm_seed_walk(tcpfsm_seed_add, &tcpfsm_seeded);
+	static_branch_disable(&tcpfsm_seed_key);
+	/* Probes that still saw the key on must be done with the set. */
+	synchronize_rcu();
+	tcpfsm_sktable_free(&tcpfsm_seed_set);
+	pr_info("gauges seeded with %lu sockets (%ld uncertain)\n",
+		tcpfsm_seeded, atomic_long_read(&tcpfsm_seed_uncertain));
+}
+
+/* Undo tcpfsm_seed_prepare() when loading fails before the walk. */
+void tcpfsm_seed_cancel(void)
+{
+	static_branch_disable(&tcpfsm_seed_key);
+	synchronize_rcu();
+	tcpfsm_sktable_free(&tcpfsm_seed_set);
+}
+
+void tcpfsm_seed_stats(unsigned long *seeded, unsigned long *uncertain)
+{
+	*seeded = tcpfsm_seeded;
+	*uncertain = atomic_long_read(&tcpfsm_seed_uncertain);
+}

@@ -1,0 +1,647 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * depth_test.c - the full RFC life of a socket: TIME_WAIT, gauges seeded
+ * at load, time in each state, and counters per network namespace
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../tools/traffic/scenarios.h"
+#include "kselftest_harness.h"
+#include "tcpfsm_lib.h"
+
+#define TW_MAX_WAIT_MS	90000	/* TCP_TIMEWAIT_LEN is 60 s */
+
+static uint64_t stat_of(struct __test_metadata *_metadata, const char *key)
+{
+	uint64_t v = 0;
+
+	EXPECT_EQ(0, tf_read_stat(key, &v)) TH_LOG("stats key %s", key);
+	return v;
+}
+
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+/* Sockets of this namespace in @s, as /proc/net/tcp{,6} shows them. */
+static int proc_state(int s)
+{
+	struct tf_proc_tcp p;
+
+	if (tf_proc_tcp_read(&p))
+		return -1;
+	return p.full[s] + p.timewait[s];
+}
+
+/*
+ * Every gauge of this namespace equals /proc/net/tcp{,6}: full sockets
+ * plus time-wait socks by substate.  Retried while the counts move.
+ */
+static void assert_gauges_match_proc(struct __test_metadata *_metadata)
+{
+	unsigned long long ns = tf_self_netns();
+	struct tf_proc_tcp p;
+	struct tf_states st;
+	int attempt, s, bad = -1;
+
+	for (attempt = 0; attempt < 50; attempt++) {
+		uint64_t e1, e2;
+
+		ASSERT_EQ(0, tf_read_stat("events", &e1));
+		ASSERT_EQ(0, tf_read_netns(ns, &st));
+		ASSERT_EQ(0, tf_proc_tcp_read(&p));
+		ASSERT_EQ(0, tf_read_stat("events", &e2));
+		bad = -1;
+		for (s = TCPFSM_STATE_FIRST; s <= TCPFSM_STATE_LAST; s++) {
+			if (s == TCPFSM_CLOSE || s == TCPFSM_NEW_SYN_RECV ||
+			    s == TCPFSM_BOUND_INACTIVE)
+				continue;
+			if (st.row[TCPFSM_PROTO_TCP][s].current !=
+			    p.full[s] + p.timewait[s])
+				bad = s;
+		}
+		if (bad < 0 && e1 == e2)
+			return;
+		usleep(20000);
+	}
+	ASSERT_EQ(-1, bad) TH_LOG("%s: gauge %" PRId64 ", /proc/net/tcp %d",
+				  tcpfsm_state_names[bad],
+				  st.row[TCPFSM_PROTO_TCP][bad].current,
+				  p.full[bad] + p.timewait[bad]);
+}
+
+/* Wait until /proc/net/tcp shows no time-wait sock in this namespace. */
+static int wait_timewait_gone(void)
+{
+	int waited;
+
+	for (waited = 0; waited < TW_MAX_WAIT_MS; waited += 500) {
+		struct tf_proc_tcp p;
+		int s, n = 0;
+
+		if (tf_proc_tcp_read(&p))
+			return -1;
+		for (s = 0; s < TCPFSM_NSLOTS; s++)
+			n += p.timewait[s];
+		if (!n)
+			return 0;
+		usleep(500000);
+	}
+	errno = ETIMEDOUT;
+	return -1;
+}
+
+FIXTURE(depth) {
+	int kmsg;
+};
+
+FIXTURE_SETUP(depth)
+{
+	ASSERT_EQ(0, tf_new_netns());
+	self->kmsg = tf_kernel_log_lines();
+}
+
+FIXTURE_TEARDOWN(depth)
+{
+	char problem[512];
+
+	if (tf_module_loaded())
+		EXPECT_EQ(0, tf_module_unload());
+	EXPECT_EQ(0, tf_kernel_problems(self->kmsg, problem, sizeof(problem)))
+		TH_LOG("kernel log: %s", problem);
+}
+
+/*
+ * The tutorial's normal open and close, client and server, N times over
+ * each family, while the connections churn; then the 2MSL wait.  The
+ * lifecycle file must show exactly the tutorial's two sequences, the
+ * TIME_WAIT gauge must follow /proc/net/tcp all along, and every
+ * time-wait sock must leave by its timer after 60 s, in the TIME_WAIT
+ * bucket of the dwell histogram that holds 60 s.
+ */
+TEST_F_TIMEOUT(depth, tutorial_sequences_and_2msl, 180)
+{
+	/* The tutorial, as (from, to) pairs, client then server. */
+	static const unsigned char client[][2] = {
+		{ TCPFSM_CLOSE, TCPFSM_SYN_SENT },
+		{ TCPFSM_SYN_SENT, TCPFSM_ESTABLISHED },
+		{ TCPFSM_ESTABLISHED, TCPFSM_FIN_WAIT1 },
+		{ TCPFSM_FIN_WAIT1, TCPFSM_FIN_WAIT2 },
+		{ TCPFSM_FIN_WAIT2, TCPFSM_TIME_WAIT },
+		{ TCPFSM_TIME_WAIT, TCPFSM_CLOSE },
+	};
+	static const unsigned char server[][2] = {
+		{ TCPFSM_CLOSE, TCPFSM_LISTEN },
+		{ TCPFSM_LISTEN, TCPFSM_SYN_RECV },
+		{ TCPFSM_SYN_RECV, TCPFSM_ESTABLISHED },
+		{ TCPFSM_ESTABLISHED, TCPFSM_CLOSE_WAIT },
+		{ TCPFSM_CLOSE_WAIT, TCPFSM_LAST_ACK },
+		{ TCPFSM_LAST_ACK, TCPFSM_CLOSE },
+		{ TCPFSM_LISTEN, TCPFSM_CLOSE },
+	};
+	enum { N = 12 };
+	const struct tf_scenario *s = tf_scenario_find("active_close");
+	uint64_t want[TCPFSM_NSLOTS][TCPFSM_NSLOTS] = { { 0 } };
+	long long start = now_us(), gone;
+	struct tf_lifecycle l;
+	struct tf_dwell d;
+	unsigned int i;
+	int f, t, status;
+	pid_t pid;
+
+	ASSERT_EQ(0, tf_module_load(""));
+	ASSERT_EQ(1, stat_of(_metadata, "timewait_tracking"));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		for (i = 0; i < N; i++)
+			if (s->run(i % 2 ? AF_INET6 : AF_INET))
+				_exit(1);
+		_exit(0);
+	}
+	for (i = 0; i < N; i++) {
+		/* Compare while the other process churns. */
+		assert_gauges_match_proc(_metadata);
+		ASSERT_EQ(0, s->run(i % 2 ? AF_INET6 : AF_INET));
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, status);
+	ASSERT_EQ(0, tf_wait_events(2 * N * tf_scenario_events(s), 10000));
+	assert_gauges_match_proc(_metadata);
+	ASSERT_EQ(2 * N, proc_state(TCPFSM_TIME_WAIT));
+
+	for (i = 0; i < sizeof(client) / sizeof(*client) - 1; i++)
+		want[client[i][0]][client[i][1]] += 2 * N;
+	for (i = 0; i < sizeof(server) / sizeof(*server); i++)
+		want[server[i][0]][server[i][1]] += 2 * N;
+	ASSERT_EQ(0, tf_read_lifecycle(&l));
+	for (f = 0; f < TCPFSM_NSLOTS; f++)
+		for (t = 0; t < TCPFSM_NSLOTS; t++)
+			ASSERT_EQ(want[f][t], l.n[f][t])
+				TH_LOG("%s -> %s", tcpfsm_state_names[f] ?: "?",
+				       tcpfsm_state_names[t] ?: "?");
+
+	/* 2MSL later every time-wait sock is gone, by its timer. */
+	ASSERT_EQ(0, wait_timewait_gone());
+	gone = now_us();
+	assert_gauges_match_proc(_metadata);
+	want[TCPFSM_TIME_WAIT][TCPFSM_CLOSE] = 2 * N;
+	ASSERT_EQ(0, tf_read_lifecycle(&l));
+	ASSERT_EQ(want[TCPFSM_TIME_WAIT][TCPFSM_CLOSE],
+		  l.n[TCPFSM_TIME_WAIT][TCPFSM_CLOSE]);
+	ASSERT_EQ(2 * N, stat_of(_metadata, "timewait_exits_timer"));
+	ASSERT_EQ(0, stat_of(_metadata, "timewait_exits_early"));
+	ASSERT_EQ(0, stat_of(_metadata, "timewait_missed"));
+
+	/* 60 s is in [2^25, 2^26) us; the test's own clock agrees. */
+	ASSERT_EQ(0, tf_read_dwell(&d));
+	ASSERT_EQ(2 * N, d.count[TCPFSM_TIME_WAIT]);
+	ASSERT_EQ(2 * N, d.bucket[TCPFSM_TIME_WAIT][26]);
+	ASSERT_GE(gone - start, (long long)d.sum_us[TCPFSM_TIME_WAIT] / (2 * N));
+}
+
+/* A connect() that reuses the 4-tuple of a TIME_WAIT kills it early. */
+TEST_F(depth, timewait_reused_by_connect)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	struct sockaddr_in from = { .sin_family = AF_INET };
+	unsigned short lport, cport;
+	int l, c, a, one = 1, i;
+	socklen_t len = sizeof(from);
+
+	ASSERT_EQ(0, tf_module_load(""));
+	l = tf_listener(AF_INET, 8, &lport);
+	ASSERT_LE(0, l);
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	to.sin_port = htons(lport);
+	for (i = 0; i < 2; i++) {
+		c = socket(AF_INET, SOCK_STREAM, 0);
+		ASSERT_LE(0, c);
+		ASSERT_EQ(0, setsockopt(c, SOL_SOCKET, SO_REUSEADDR, &one,
+					sizeof(one)));
+		if (i) {	/* the same local port as the first time */
+			from.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+			from.sin_port = htons(cport);
+			ASSERT_EQ(0, bind(c, (struct sockaddr *)&from,
+					  sizeof(from)));
+		}
+		ASSERT_EQ(0, connect(c, (struct sockaddr *)&to, sizeof(to)));
+		ASSERT_EQ(0, getsockname(c, (struct sockaddr *)&from, &len));
+		cport = ntohs(from.sin_port);
+		a = accept(l, NULL, NULL);
+		ASSERT_LE(0, a);
+		/* Client closes first: its side ends in TIME_WAIT. */
+		ASSERT_EQ(0, close(c));
+		ASSERT_EQ(0, tf_wait_tcp_state(a, TCPFSM_CLOSE_WAIT, 5000));
+		ASSERT_EQ(0, close(a));
+		usleep(100000);
+		if (!i)
+			ASSERT_EQ(1, proc_state(TCPFSM_TIME_WAIT));
+	}
+	/* The second connection replaced the first TIME_WAIT. */
+	ASSERT_EQ(1, stat_of(_metadata, "timewait_exits_early"));
+	ASSERT_EQ(1, proc_state(TCPFSM_TIME_WAIT));
+	assert_gauges_match_proc(_metadata);
+	close(l);
+}
+
+/* Time-wait socks of a namespace that goes away are purged with it. */
+TEST_F(depth, timewait_purged_with_namespace)
+{
+	const struct tf_scenario *s = tf_scenario_find("active_close");
+	uint64_t purged = 0;
+	int status, i;
+	pid_t pid;
+
+	ASSERT_EQ(0, tf_module_load(""));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (tf_new_netns())
+			_exit(1);
+		for (i = 0; i < 3; i++)
+			if (s->run(AF_INET))
+				_exit(2);
+		usleep(200000);
+		_exit(0);	/* the namespace dies with us */
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, status);
+	for (i = 0; i < 200 && purged < 3; i++) {
+		usleep(50000);
+		purged = stat_of(_metadata, "timewait_exits_netns");
+	}
+	ASSERT_EQ(3, purged);
+	ASSERT_EQ(0, stat_of(_metadata, "timewait_exits_timer"));
+}
+
+/*
+ * Sockets in every state exist before the module is loaded: listeners,
+ * established and half-closed pairs, connects that get no answer (their
+ * SYNs meet a full accept queue), time-wait socks and an orphan in
+ * FIN_WAIT2.  Right after the load every gauge equals /proc/net/tcp.
+ */
+TEST_F(depth, gauges_true_from_the_first_second)
+{
+	const struct tf_scenario *ac = tf_scenario_find("active_close");
+	const struct tf_scenario *fw = tf_scenario_find("shutdown_then_close");
+	int fds[64], nfd = 0, i, l, full, c;
+	unsigned short port, qport;
+
+	/* Listeners and established pairs, two of them half-closed. */
+	l = tf_listener(AF_INET6, 8, &port);
+	ASSERT_LE(0, l);
+	fds[nfd++] = l;
+	for (i = 0; i < 4; i++) {
+		c = tf_connect(AF_INET6, port);
+		ASSERT_LE(0, c);
+		fds[nfd++] = c;
+		fds[nfd] = accept(l, NULL, NULL);
+		ASSERT_LE(0, fds[nfd]);
+		nfd++;
+		if (i < 2)
+			ASSERT_EQ(0, shutdown(c, SHUT_WR));
+	}
+	/* A listener whose queue is full: further SYNs are dropped. */
+	full = tf_listener(AF_INET, 0, &qport);
+	ASSERT_LE(0, full);
+	fds[nfd++] = full;
+	c = tf_connect(AF_INET, qport);
+	ASSERT_LE(0, c);
+	fds[nfd++] = c;
+	usleep(100000);
+	for (i = 0; i < 3; i++) {
+		struct sockaddr_in to = { .sin_family = AF_INET,
+					  .sin_port = htons(qport) };
+
+		to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		ASSERT_LE(0, c);
+		ASSERT_EQ(-1, connect(c, (struct sockaddr *)&to, sizeof(to)));
+		ASSERT_EQ(EINPROGRESS, errno);
+		fds[nfd++] = c;
+	}
+	/* Time-wait socks. */
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, ac->run(i % 2 ? AF_INET6 : AF_INET));
+	ASSERT_EQ(0, fw->run(AF_INET));
+	usleep(200000);
+	ASSERT_EQ(3, proc_state(TCPFSM_SYN_SENT));
+	ASSERT_LE(4, proc_state(TCPFSM_TIME_WAIT));
+
+	ASSERT_EQ(0, tf_module_load(""));
+	assert_gauges_match_proc(_metadata);
+	ASSERT_EQ(0, stat_of(_metadata, "seed_uncertain"));
+	ASSERT_LE((uint64_t)(nfd + 4), stat_of(_metadata, "seeded"));
+
+	/* They leave their states as counted sockets. */
+	for (i = 0; i < nfd; i++)
+		ASSERT_EQ(0, close(fds[i]));
+	usleep(300000);
+	assert_gauges_match_proc(_metadata);
+	ASSERT_EQ(0, stat_of(_metadata, "illegal"));
+}
+
+/* The time a socket spent in a state falls in its bucket, or next to it. */
+static void assert_bucket_near(struct __test_metadata *_metadata,
+			       const struct tf_dwell *d, int state,
+			       long long us, uint64_t samples)
+{
+	int k = us > 0 ? 64 - __builtin_clzll(us) : 0, b;
+	uint64_t near = 0;
+
+	for (b = k - 1; b <= k + 1; b++)
+		if (b >= 0 && b < TF_DWELL_BUCKETS)
+			near += d->bucket[state][b];
+	ASSERT_EQ(samples, d->count[state]) TH_LOG("%s", tcpfsm_state_names[state]);
+	ASSERT_EQ(samples, near)
+		TH_LOG("%s: measured %lld us (bucket %d)", tcpfsm_state_names[state],
+		       us, k);
+}
+
+TEST_F(depth, dwell_matches_measured_ages)
+{
+	long long t_est, t_cw, t0, t1, t2;
+	unsigned short port;
+	struct tf_dwell d;
+	int l, c, a;
+
+	ASSERT_EQ(0, tf_module_load(""));
+	ASSERT_EQ(1, stat_of(_metadata, "dwell"));
+	l = tf_listener(AF_INET, 4, &port);
+	ASSERT_LE(0, l);
+	c = tf_connect(AF_INET, port);
+	ASSERT_LE(0, c);
+	t0 = now_us();
+	a = accept(l, NULL, NULL);
+	ASSERT_LE(0, a);
+	usleep(300000);
+	t1 = now_us();
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, tf_wait_tcp_state(a, TCPFSM_CLOSE_WAIT, 5000));
+	usleep(120000);
+	t2 = now_us();
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(l));
+	usleep(200000);
+	t_est = t1 - t0;
+	t_cw = t2 - t1;
+
+	ASSERT_EQ(0, tf_read_dwell(&d));
+	/* Client and server child: both ESTABLISHED about t_est. */
+	assert_bucket_near(_metadata, &d, TCPFSM_ESTABLISHED, t_est, 2);
+	assert_bucket_near(_metadata, &d, TCPFSM_CLOSE_WAIT, t_cw, 1);
+	/* Only the client's time-wait sock is still being timed. */
+	ASSERT_EQ(1, stat_of(_metadata, "dwell_tracked"));
+}
+
+/* Run @fn in a child that has joined the namespace @nsfd. */
+static pid_t in_netns(int nsfd, int (*fn)(void *), void *arg)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (setns(nsfd, CLONE_NEWNET))
+			_exit(100);
+		_exit(fn(arg));
+	}
+	return pid;
+}
+
+struct peer {
+	int ready[2];	/* the server says it listens */
+};
+
+static int serve_once(void *arg)
+{
+	struct peer *p = arg;
+	struct sockaddr_in addr = { .sin_family = AF_INET,
+				    .sin_port = htons(7000) };
+	int l, a;
+	char c;
+
+	if (tf_if_up("lo", "127.0.0.1") || tf_if_up("veth_a", "10.77.0.1"))
+		return 1;
+	inet_pton(AF_INET, "10.77.0.1", &addr.sin_addr);
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&addr, sizeof(addr)) ||
+	    listen(l, 4))
+		return 2;
+	if (write(p->ready[1], "L", 1) != 1)
+		return 3;
+	a = accept(l, NULL, NULL);
+	if (a < 0)
+		return 4;
+	while (read(a, &c, 1) > 0)
+		;
+	close(a);
+	close(l);
+	usleep(200000);
+	return 0;
+}
+
+static int connect_once(void *arg)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET,
+				    .sin_port = htons(7000) };
+	int c;
+
+	(void)arg;
+	if (tf_if_up("lo", "127.0.0.1") || tf_if_up("veth_b", "10.77.0.2"))
+		return 1;
+	inet_pton(AF_INET, "10.77.0.1", &addr.sin_addr);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	if (c < 0 || connect(c, (struct sockaddr *)&addr, sizeof(addr)))
+		return 2;
+	close(c);
+	usleep(200000);
+	return 0;
+}
+
+/* A namespace handle made by a child that unshares and waits. */
+static int new_netns_fd(void)
+{
+	int self = open("/proc/self/ns/net", O_RDONLY), fd;
+
+	if (self < 0 || unshare(CLONE_NEWNET))
+		return -1;
+	fd = open("/proc/self/ns/net", O_RDONLY);
+	if (setns(self, CLONE_NEWNET))
+		fd = -1;
+	close(self);
+	return fd;
+}
+
+static unsigned long long fd_netns(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? 0 : st.st_ino;
+}
+
+/* Expected per-namespace ENTERED/EXITED of one side of an active close. */
+static void assert_side(struct __test_metadata *_metadata,
+			const struct tf_states *st, const unsigned char (*pairs)[2],
+			int n)
+{
+	uint64_t in[TCPFSM_NSLOTS] = { 0 }, out[TCPFSM_NSLOTS] = { 0 };
+	int i, s;
+
+	for (i = 0; i < n; i++) {
+		in[pairs[i][1]]++;
+		/* A child's birth does not leave LISTEN; a time-wait sock's
+		 * substate change is no event of the full socket. */
+		if ((pairs[i][0] == TCPFSM_LISTEN &&
+		     pairs[i][1] == TCPFSM_SYN_RECV) ||
+		    pairs[i][1] == TCPFSM_TIME_WAIT)
+			continue;
+		out[pairs[i][0]]++;
+	}
+	for (s = TCPFSM_STATE_FIRST; s <= TCPFSM_STATE_LAST; s++) {
+		const struct tf_state_row *r = &st->row[TCPFSM_PROTO_TCP][s];
+
+		ASSERT_EQ(in[s], r->entered) TH_LOG("%s entered", tcpfsm_state_names[s]);
+		ASSERT_EQ(out[s], r->exited) TH_LOG("%s exited", tcpfsm_state_names[s]);
+	}
+}
+
+/*
+ * Two namespaces joined by a veth pair: a server in one, a client in the
+ * other.  Each gets its own exact counts, and deleting one frees its entry.
+ */
+TEST_F(depth, two_namespaces_counted_apart)
+{
+	static const unsigned char server[][2] = {
+		{ TCPFSM_CLOSE, TCPFSM_LISTEN }, { TCPFSM_LISTEN, TCPFSM_SYN_RECV },
+		{ TCPFSM_SYN_RECV, TCPFSM_ESTABLISHED },
+		{ TCPFSM_ESTABLISHED, TCPFSM_CLOSE_WAIT },
+		{ TCPFSM_CLOSE_WAIT, TCPFSM_LAST_ACK },
+		{ TCPFSM_LAST_ACK, TCPFSM_CLOSE }, { TCPFSM_LISTEN, TCPFSM_CLOSE },
+	};
+	static const unsigned char client[][2] = {
+		{ TCPFSM_CLOSE, TCPFSM_SYN_SENT },
+		{ TCPFSM_SYN_SENT, TCPFSM_ESTABLISHED },
+		{ TCPFSM_ESTABLISHED, TCPFSM_FIN_WAIT1 },
+		{ TCPFSM_FIN_WAIT1, TCPFSM_FIN_WAIT2 },
+		/* the orphan's FIN_WAIT2 ends in TIME_WAIT, on a time-wait sock */
+		{ TCPFSM_FIN_WAIT2, TCPFSM_CLOSE },
+		{ TCPFSM_FIN_WAIT2, TCPFSM_TIME_WAIT },
+	};
+	unsigned long long ns_a, ns_b;
+	uint64_t tracked;
+	struct tf_states st;
+	struct peer p;
+	pid_t srv, cli;
+	int a, b, status, i;
+	char ch;
+
+	ASSERT_EQ(0, tf_module_load(""));
+	if (access("/lib/modules/veth.ko", F_OK) == 0) {
+		int fd = open("/lib/modules/veth.ko", O_RDONLY);
+
+		syscall(SYS_finit_module, fd, "", 0);
+		close(fd);
+	}
+	a = new_netns_fd();
+	b = new_netns_fd();
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	ns_a = fd_netns(a);
+	ns_b = fd_netns(b);
+	ASSERT_EQ(0, tf_veth_pair("veth_a", a, "veth_b", b));
+	tracked = stat_of(_metadata, "netns_tracked");
+
+	ASSERT_EQ(0, pipe(p.ready));
+	srv = in_netns(a, serve_once, &p);
+	ASSERT_LE(0, srv);
+	ASSERT_EQ(1, read(p.ready[0], &ch, 1));
+	cli = in_netns(b, connect_once, NULL);
+	ASSERT_LE(0, cli);
+	ASSERT_EQ(cli, waitpid(cli, &status, 0));
+	ASSERT_EQ(0, status);
+	ASSERT_EQ(srv, waitpid(srv, &status, 0));
+	ASSERT_EQ(0, status);
+
+	ASSERT_EQ(0, tf_read_netns(ns_a, &st));
+	assert_side(_metadata, &st, server, sizeof(server) / sizeof(*server));
+	ASSERT_EQ(0, st.row[TCPFSM_PROTO_TCP][TCPFSM_ESTABLISHED].current);
+	ASSERT_EQ(0, tf_read_netns(ns_b, &st));
+	assert_side(_metadata, &st, client, sizeof(client) / sizeof(*client));
+	ASSERT_EQ(1, st.row[TCPFSM_PROTO_TCP][TCPFSM_TIME_WAIT].current);
+	/* Our own namespace saw none of it. */
+	ASSERT_EQ(0, tf_read_netns(tf_self_netns(), &st));
+	for (i = 0; i < TCPFSM_NSLOTS; i++)
+		ASSERT_EQ(0, st.row[TCPFSM_PROTO_TCP][i].entered);
+
+	/* Deleting namespace A frees its counters. */
+	close(a);
+	for (i = 0; i < 200; i++) {
+		ASSERT_EQ(0, tf_read_netns(ns_a, &st));
+		if (!st.row[TCPFSM_PROTO_TCP][TCPFSM_LISTEN].listed &&
+		    stat_of(_metadata, "netns_tracked") == tracked - 1)
+			break;
+		usleep(50000);
+	}
+	ASSERT_FALSE(st.row[TCPFSM_PROTO_TCP][TCPFSM_LISTEN].listed);
+	ASSERT_EQ(tracked - 1, stat_of(_metadata, "netns_tracked"));
+	close(b);
+}
+
+/* Namespaces beyond netns_cap share "other". */
+TEST_F(depth, netns_cap_folds_into_other)
+{
+	struct tf_states st;
+
+	ASSERT_EQ(0, tf_module_load("netns_cap=1"));
+	ASSERT_EQ(1, stat_of(_metadata, "netns_tracked"));
+	ASSERT_LE(1, stat_of(_metadata, "netns_folded"));
+	ASSERT_EQ(0, tf_scenario_find("refused")->run(AF_INET));
+	usleep(100000);
+	ASSERT_EQ(0, tf_read_netns(0, &st));
+	ASSERT_EQ(1, st.row[TCPFSM_PROTO_TCP][TCPFSM_SYN_SENT].entered);
+	ASSERT_EQ(1, st.row[TCPFSM_PROTO_TCP][TCPFSM_SYN_SENT].exited);
+}
+
+/* Each feature can be switched off; the core keeps working without them. */
+TEST_F(depth, features_switch_off)
+{
+	struct tf_states st;
+
+	ASSERT_EQ(0, tf_module_load("timewait=0 dwell=0 netns_cap=0"));
+	ASSERT_EQ(0, stat_of(_metadata, "timewait_tracking"));
+	ASSERT_EQ(0, stat_of(_metadata, "dwell"));
+	ASSERT_EQ(0, stat_of(_metadata, "netns_tracked"));
+	ASSERT_NE(0, access(TF_DEBUGFS "/lifecycle", F_OK));
+	ASSERT_NE(0, access(TF_DEBUGFS "/dwell", F_OK));
+	ASSERT_NE(0, access(TF_DEBUGFS "/netns", F_OK));
+	ASSERT_EQ(0, tf_scenario_find("active_close")->run(AF_INET));
+	ASSERT_EQ(0, tf_wait_events(12, 5000));
+	ASSERT_EQ(0, tf_read_states(&st));
+	ASSERT_FALSE(st.row[TCPFSM_PROTO_TCP][TCPFSM_TIME_WAIT].has_current);
+	ASSERT_EQ(0, st.row[TCPFSM_PROTO_TCP][TCPFSM_ESTABLISHED].current);
+	ASSERT_EQ(0, stat_of(_metadata, "illegal"));
+}
+
+TEST_HARNESS_MAIN

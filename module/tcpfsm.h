@@ -119,6 +119,7 @@ void tcpfsm_log_add(const struct tcpfsm_event *ev);
 void tcpfsm_log_clear(void);
 bool tcpfsm_log_get(u64 *seq, struct tcpfsm_record *rec);
 void tcpfsm_log_stats(u64 *records, u64 *dropped, u64 *next_seq);
+size_t tcpfsm_log_bytes(void);
 void tcpfsm_record_show(struct seq_file *m, const struct tcpfsm_record *rec);
 
 /* Judging and reporting (tcpfsm_probe.c) */
@@ -159,7 +160,8 @@ void tcpfsm_netns_exit(void);
 struct tcpfsm_ns_counters __percpu *tcpfsm_ns_counters(const struct net *net);
 int tcpfsm_netns_show(struct seq_file *m);
 int tcpfsm_netns_reset(void);
-void tcpfsm_netns_stats(unsigned int *tracked, unsigned int *folded);
+void tcpfsm_netns_stats(unsigned int *tracked, unsigned int *folded,
+			size_t *bytes);
 
 /* Time in each state (tcpfsm_dwell.c) */
 
@@ -167,7 +169,8 @@ DECLARE_STATIC_KEY_FALSE(tcpfsm_dwell_key);
 
 int tcpfsm_dwell_init(unsigned int capacity);
 void tcpfsm_dwell_exit(void);
-void tcpfsm_dwell_stats(unsigned long *tracked, unsigned int *capacity);
+void tcpfsm_dwell_stats(unsigned long *tracked, unsigned int *capacity,
+			size_t *bytes);
 void __tcpfsm_dwell_transition(const struct sock *sk, unsigned int from,
 			       unsigned int to, bool birth);
 void __tcpfsm_dwell_handover(const struct sock *sk, unsigned int from,

@@ -130,6 +130,7 @@ static void tcpfsm_stats_features(struct seq_file *m,
 	unsigned long tracked, seeded, uncertain;
 	unsigned int capacity, ns_tracked, ns_folded;
 	u64 exits[TCPFSM_TW_NEXITS] = { 0 };
+	size_t dwell_bytes, ns_bytes;
 	unsigned int sub, why;
 
 	for (sub = 0; sub < TCPFSM_TW_NSUB; sub++)
@@ -146,13 +147,13 @@ static void tcpfsm_stats_features(struct seq_file *m,
 		   exits[TCPFSM_TW_EXIT_NETNS]);
 	seq_printf(m, "timewait_missed %lu\n", tcpfsm_timewait_missed());
 
-	tcpfsm_dwell_stats(&tracked, &capacity);
+	tcpfsm_dwell_stats(&tracked, &capacity, &dwell_bytes);
 	seq_printf(m, "dwell %d\n", tcpfsm_dwell_active());
 	seq_printf(m, "dwell_tracked %lu\n", tracked);
 	seq_printf(m, "dwell_capacity %u\n", capacity);
 	seq_printf(m, "dwell_misses %llu\n", c->dwell_misses);
 
-	tcpfsm_netns_stats(&ns_tracked, &ns_folded);
+	tcpfsm_netns_stats(&ns_tracked, &ns_folded, &ns_bytes);
 	seq_printf(m, "netns_cap %u\n", tcpfsm_netns_cap);
 	seq_printf(m, "netns_tracked %u\n", ns_tracked);
 	seq_printf(m, "netns_folded %u\n", ns_folded);
@@ -160,6 +161,11 @@ static void tcpfsm_stats_features(struct seq_file *m,
 	tcpfsm_seed_stats(&seeded, &uncertain);
 	seq_printf(m, "seeded %lu\n", seeded);
 	seq_printf(m, "seed_uncertain %lu\n", uncertain);
+
+	/* Everything the module allocated; fixed from the load on. */
+	seq_printf(m, "memory_bytes %zu\n",
+		   sizeof(*c) * (num_possible_cpus() + 1) +
+		   tcpfsm_log_bytes() + dwell_bytes + ns_bytes);
 }
 
 static int stats_show(struct seq_file *m, void *v)

@@ -51,10 +51,12 @@ void tcpfsm_dwell_exit(void)
 	tcpfsm_sktable_free(&tcpfsm_dwell_map);
 }
 
-void tcpfsm_dwell_stats(unsigned long *tracked, unsigned int *capacity)
+void tcpfsm_dwell_stats(unsigned long *tracked, unsigned int *capacity,
+			size_t *bytes)
 {
 	*tracked = tcpfsm_sktable_count(&tcpfsm_dwell_map);
 	*capacity = tcpfsm_dwell_cap;
+	*bytes = tcpfsm_sktable_bytes(&tcpfsm_dwell_map);
 }
 
 static u64 tcpfsm_now_us(void)

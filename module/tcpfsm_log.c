@@ -139,6 +139,12 @@ bool tcpfsm_log_get(u64 *seq, struct tcpfsm_record *rec)
 	return found;
 }
 
+/* Bytes allocated for the ring. */
+size_t tcpfsm_log_bytes(void)
+{
+	return (size_t)tcpfsm_log_cap * sizeof(*tcpfsm_log_ring);
+}
+
 /* Records held, records overwritten since the last reset, next seq. */
 void tcpfsm_log_stats(u64 *records, u64 *dropped, u64 *next_seq)
 {

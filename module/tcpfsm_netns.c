@@ -162,10 +162,16 @@ void tcpfsm_netns_exit(void)
 	free_percpu(tcpfsm_ns_other);
 }
 
-void tcpfsm_netns_stats(unsigned int *tracked, unsigned int *folded)
+void tcpfsm_netns_stats(unsigned int *tracked, unsigned int *folded,
+			size_t *bytes)
 {
+	const size_t one = sizeof(struct tcpfsm_ns_counters);
+
 	*tracked = atomic_read(&tcpfsm_ns_tracked);
 	*folded = atomic_read(&tcpfsm_ns_folded);
+	/* Per-CPU counters and a baseline for each, "other" included. */
+	*bytes = tcpfsm_netns_active() ?
+		 (*tracked + 1) * one * (num_possible_cpus() + 1) : 0;
 }
 
 /* Sum @pcpu into @sum, less @baseline except for the gauges. */

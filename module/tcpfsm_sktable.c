@@ -89,6 +89,14 @@ void tcpfsm_sktable_remove(struct tcpfsm_sktable *t, long slot)
 	WRITE_ONCE(t->keys[slot], TCPFSM_SLOT_TOMBSTONE);
 }
 
+size_t tcpfsm_sktable_bytes(const struct tcpfsm_sktable *t)
+{
+	if (!t->keys)
+		return 0;
+	return (sizeof(*t->keys) + (t->values ? sizeof(*t->values) : 0)) <<
+	       t->bits;
+}
+
 unsigned long tcpfsm_sktable_count(const struct tcpfsm_sktable *t)
 {
 	unsigned long i, n = 0;

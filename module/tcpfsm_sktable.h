@@ -42,6 +42,9 @@ long tcpfsm_sktable_insert(struct tcpfsm_sktable *t, const void *key);
 /* Free @slot, found by tcpfsm_sktable_find(). */
 void tcpfsm_sktable_remove(struct tcpfsm_sktable *t, long slot);
 
+/* Bytes allocated for the table. */
+size_t tcpfsm_sktable_bytes(const struct tcpfsm_sktable *t);
+
 /* Keys held now (a racy count, for statistics). */
 unsigned long tcpfsm_sktable_count(const struct tcpfsm_sktable *t);
 

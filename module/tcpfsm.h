@@ -143,6 +143,9 @@ unsigned long tcpfsm_timewait_missed(void);
 struct tcpfsm_ns_counters {
 	u64 entered[TCPFSM_NPROTO][TCPFSM_NSLOTS];
 	u64 exited[TCPFSM_NPROTO][TCPFSM_NSLOTS];
+	/* orphans handed over in substate FIN_WAIT2, and how many left it */
+	u64 tw_fw2_entered;
+	u64 tw_fw2_left;
 	/* never reset */
 	s64 gauge[TCPFSM_NSLOTS];
 	s64 tw_gauge[TCPFSM_TW_NSUB];

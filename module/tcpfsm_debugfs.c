@@ -64,7 +64,9 @@ DEFINE_SHOW_ATTRIBUTE(transitions);
 
 /*
  * Events entering and leaving @state; child births do not leave FROM.
- * TIME_WAIT adds the time-wait socks entering and leaving that substate.
+ * With time-wait tracking, TIME_WAIT adds the time-wait socks entering and
+ * leaving that substate, and an orphan handed over in substate FIN_WAIT2
+ * leaves FIN_WAIT2 only when its FIN arrives or it goes: as its gauge says.
  */
 static void tcpfsm_entered_exited(const struct tcpfsm_counters *c,
 				  unsigned int p, unsigned int state,
@@ -81,13 +83,21 @@ static void tcpfsm_entered_exited(const struct tcpfsm_counters *c,
 			continue;
 		*exited += c->transitions[p][state][s];
 	}
-	if (p != TCPFSM_PROTO_TCP || state != TCPFSM_TIME_WAIT)
+	if (p != TCPFSM_PROTO_TCP || !tcpfsm_timewait_tracking)
 		return;
-	*entered += c->tw_fw2_to_tw;
-	for (s = 0; s < TCPFSM_NSLOTS; s++)
-		*entered += c->tw_handoff[s][TCPFSM_TW_TIME_WAIT];
-	for (s = 0; s < TCPFSM_TW_NEXITS; s++)
-		*exited += c->tw_exits[TCPFSM_TW_TIME_WAIT][s];
+	if (state == TCPFSM_TIME_WAIT) {
+		*entered += c->tw_fw2_to_tw;
+		for (s = 0; s < TCPFSM_NSLOTS; s++)
+			*entered += c->tw_handoff[s][TCPFSM_TW_TIME_WAIT];
+		for (s = 0; s < TCPFSM_TW_NEXITS; s++)
+			*exited += c->tw_exits[TCPFSM_TW_TIME_WAIT][s];
+	} else if (state == TCPFSM_FIN_WAIT2) {
+		*exited += c->tw_fw2_to_tw;
+		for (s = 0; s < TCPFSM_NSLOTS; s++)
+			*exited -= c->tw_handoff[s][TCPFSM_TW_FIN_WAIT2];
+		for (s = 0; s < TCPFSM_TW_NEXITS; s++)
+			*exited += c->tw_exits[TCPFSM_TW_FIN_WAIT2][s];
+	}
 }
 
 static int states_show(struct seq_file *m, void *v)

@@ -14,6 +14,7 @@
  * hand-over carries the entry over, so the histograms show the RFC's view
  * (FIN_WAIT2 until the peer's FIN, TIME_WAIT for its 2MSL).
  */
+#include <linux/hash.h>
 #include <linux/jump_label.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
@@ -27,10 +28,20 @@ DEFINE_STATIC_KEY_FALSE(tcpfsm_dwell_key);
 static struct tcpfsm_sktable tcpfsm_dwell_map;
 static unsigned int tcpfsm_dwell_cap;
 
-/* An entry packs the entry time (us) above the state (low 8 bits). */
-#define TCPFSM_DWELL_ENTRY(us, state)	((us) << 8 | (state))
+/*
+ * An entry packs when the stay began (us; 0 if unknown), a tag made from
+ * the key, and the state.  The tag catches the rare write that lands in a
+ * slot another socket has just taken (a time-wait sock's FIN racing with
+ * its death on another CPU): the owner then sees a miss, not a wrong time.
+ */
 #define TCPFSM_DWELL_STATE(v)		((unsigned int)((v) & 0xff))
-#define TCPFSM_DWELL_SINCE(v)		((v) >> 8)
+#define TCPFSM_DWELL_TAG(v)		((unsigned int)(((v) >> 8) & 0xff))
+#define TCPFSM_DWELL_SINCE(v)		((v) >> 16)
+
+static u64 tcpfsm_dwell_entry(const void *obj, u64 since, unsigned int state)
+{
+	return since << 16 | (u64)hash_ptr(obj, 8) << 8 | state;
+}
 
 /* Allocate the table for @capacity sockets (twice as many slots). */
 int tcpfsm_dwell_init(unsigned int capacity)
@@ -70,10 +81,15 @@ static unsigned int tcpfsm_dwell_bucket(u64 us)
 	return min_t(unsigned int, fls64(us), TCPFSM_DWELL_BUCKETS - 1);
 }
 
+/* A stay in @state from @since to @now ends; a miss if @since is unknown. */
 static void tcpfsm_dwell_add(unsigned int state, u64 since, u64 now)
 {
 	u64 us = now > since ? now - since : 0;
 
+	if (!since) {
+		this_cpu_inc(tcpfsm_pcpu->dwell_misses);
+		return;
+	}
 	this_cpu_inc(tcpfsm_pcpu->dwell[state][tcpfsm_dwell_bucket(us)]);
 	this_cpu_add(tcpfsm_pcpu->dwell_sum_us[state], us);
 }
@@ -83,106 +99,117 @@ static void tcpfsm_dwell_miss(void)
 	this_cpu_inc(tcpfsm_pcpu->dwell_misses);
 }
 
-/* Remember that @obj entered @state now; a miss if the table is full. */
-static void tcpfsm_dwell_store(const void *obj, long slot, u64 entry)
+/*
+ * The entry of @obj: its slot, and its value in *@v, or -ENOENT (also for
+ * a slot whose value is not @obj's, see the tag above).
+ */
+static long tcpfsm_dwell_get(const void *obj, u64 *v)
 {
+	long slot = tcpfsm_sktable_find(&tcpfsm_dwell_map, obj);
+
 	if (slot < 0)
-		slot = tcpfsm_sktable_insert(&tcpfsm_dwell_map, obj);
-	if (slot < 0) {
-		tcpfsm_dwell_miss();
-		return;
-	}
-	WRITE_ONCE(tcpfsm_dwell_map.values[slot], entry);
+		return slot;
+	*v = READ_ONCE(tcpfsm_dwell_map.values[slot]);
+	if (TCPFSM_DWELL_TAG(*v) != hash_ptr(obj, 8))
+		return -ENOENT;
+	return slot;
 }
 
-/* A TCP socket went from @from to @to; @birth: it did not exist before. */
+/*
+ * Remember that @obj is in @state since @since.  If the table is full the
+ * stay is not timed; the miss is counted when it ends.
+ */
+static void tcpfsm_dwell_store(const void *obj, u64 since, unsigned int state)
+{
+	long slot = tcpfsm_sktable_find(&tcpfsm_dwell_map, obj);
+
+	if (slot < 0)
+		slot = tcpfsm_sktable_insert(&tcpfsm_dwell_map, obj);
+	if (slot >= 0)
+		WRITE_ONCE(tcpfsm_dwell_map.values[slot],
+			   tcpfsm_dwell_entry(obj, since, state));
+}
+
+/* The stay @obj recorded ends now, if it is a stay in @state. */
+static void tcpfsm_dwell_end(const void *obj, long slot, u64 v,
+			     unsigned int state, u64 now)
+{
+	if (slot >= 0 && TCPFSM_DWELL_STATE(v) == state)
+		tcpfsm_dwell_add(state, TCPFSM_DWELL_SINCE(v), now);
+	else
+		tcpfsm_dwell_miss();
+}
+
+/*
+ * A TCP socket went from @from to @to; @birth: it did not exist before.
+ * A close() that re-enters the same state does not end the stay.
+ */
 void __tcpfsm_dwell_transition(const struct sock *sk, unsigned int from,
 			       unsigned int to, bool birth)
 {
-	long slot = tcpfsm_sktable_find(&tcpfsm_dwell_map, sk);
-	u64 now = tcpfsm_now_us();
+	u64 now = tcpfsm_now_us(), v = 0;
+	long slot;
 
-	if (slot >= 0 && !birth) {
-		u64 v = READ_ONCE(tcpfsm_dwell_map.values[slot]);
-		unsigned int was = TCPFSM_DWELL_STATE(v);
-
-		if (was == from)
-			tcpfsm_dwell_add(from, TCPFSM_DWELL_SINCE(v), now);
-		else if (was != TCPFSM_CLOSE)	/* CLOSE: handed over */
-			tcpfsm_dwell_miss();
-	} else if (!birth) {
-		tcpfsm_dwell_miss();	/* it predates tracking */
-	}
-
-	if (to == TCPFSM_CLOSE) {
-		if (slot >= 0)
-			tcpfsm_sktable_remove(&tcpfsm_dwell_map, slot);
+	if (from == to)
+		return;
+	slot = tcpfsm_dwell_get(sk, &v);
+	/* CLOSE: handed over to a time-wait sock, timed there. */
+	if (!birth && !(slot >= 0 && TCPFSM_DWELL_STATE(v) == TCPFSM_CLOSE))
+		tcpfsm_dwell_end(sk, slot, v, from, now);
+	if (to != TCPFSM_CLOSE) {
+		tcpfsm_dwell_store(sk, now, to);
 		return;
 	}
-	tcpfsm_dwell_store(sk, slot, TCPFSM_DWELL_ENTRY(now, to));
+	slot = tcpfsm_sktable_find(&tcpfsm_dwell_map, sk);
+	if (slot >= 0)
+		tcpfsm_sktable_remove(&tcpfsm_dwell_map, slot);
 }
 
 /*
  * @sk, in @from, hands over to the time-wait sock @tw in @substate.  In
  * TIME_WAIT, @from's stay ends now; in FIN_WAIT2 (an orphan) it goes on,
- * on @tw.  The socket's entry is marked handed over (state CLOSE) so that
- * its final event is not taken for a miss.
+ * on @tw.  The socket is marked handed over (state CLOSE) so that its
+ * final event is not counted as a miss.
  */
 void __tcpfsm_dwell_handover(const struct sock *sk, unsigned int from,
 			     const void *tw, unsigned int substate)
 {
-	long slot = tcpfsm_sktable_find(&tcpfsm_dwell_map, sk);
-	u64 now = tcpfsm_now_us(), since;
+	u64 now = tcpfsm_now_us(), v = 0, since = 0;
+	long slot = tcpfsm_dwell_get(sk, &v);
 
-	if (slot < 0) {
-		tcpfsm_dwell_miss();
-		return;
-	}
-	since = TCPFSM_DWELL_SINCE(READ_ONCE(tcpfsm_dwell_map.values[slot]));
-	if (TCPFSM_DWELL_STATE(tcpfsm_dwell_map.values[slot]) != from) {
-		tcpfsm_dwell_miss();
-		return;
-	}
-	WRITE_ONCE(tcpfsm_dwell_map.values[slot],
-		   TCPFSM_DWELL_ENTRY(now, TCPFSM_CLOSE));
+	if (slot >= 0 && TCPFSM_DWELL_STATE(v) == from)
+		since = TCPFSM_DWELL_SINCE(v);
 	if (substate == TCPFSM_TIME_WAIT) {
 		tcpfsm_dwell_add(from, since, now);
 		since = now;
 	}
-	tcpfsm_dwell_store(tw, -1, TCPFSM_DWELL_ENTRY(since, substate));
+	tcpfsm_dwell_store(sk, now, TCPFSM_CLOSE);
+	tcpfsm_dwell_store(tw, since, substate);
 }
 
 /* The orphan's time-wait sock got the peer's FIN: FIN_WAIT2 ends. */
 void __tcpfsm_dwell_tw_fin(const void *tw)
 {
-	long slot = tcpfsm_sktable_find(&tcpfsm_dwell_map, tw);
-	u64 now = tcpfsm_now_us(), v;
+	u64 now = tcpfsm_now_us(), v = 0;
+	long slot = tcpfsm_dwell_get(tw, &v);
 
-	if (slot < 0) {
-		tcpfsm_dwell_miss();
-		return;
-	}
-	v = READ_ONCE(tcpfsm_dwell_map.values[slot]);
-	if (TCPFSM_DWELL_STATE(v) == TCPFSM_FIN_WAIT2)
-		tcpfsm_dwell_add(TCPFSM_FIN_WAIT2, TCPFSM_DWELL_SINCE(v), now);
-	else
-		tcpfsm_dwell_miss();
-	WRITE_ONCE(tcpfsm_dwell_map.values[slot],
-		   TCPFSM_DWELL_ENTRY(now, TCPFSM_TIME_WAIT));
+	tcpfsm_dwell_end(tw, slot, v, TCPFSM_FIN_WAIT2, now);
+	tcpfsm_dwell_store(tw, now, TCPFSM_TIME_WAIT);
 }
 
 /* A time-wait sock is gone: its TIME_WAIT (or orphan FIN_WAIT2) ends. */
 void __tcpfsm_dwell_tw_gone(const void *tw)
 {
-	long slot = tcpfsm_sktable_find(&tcpfsm_dwell_map, tw);
-	u64 v;
+	u64 v = 0;
+	long slot = tcpfsm_dwell_get(tw, &v);
 
 	if (slot < 0) {
 		tcpfsm_dwell_miss();
-		return;
+		slot = tcpfsm_sktable_find(&tcpfsm_dwell_map, tw);
+	} else {
+		tcpfsm_dwell_add(TCPFSM_DWELL_STATE(v), TCPFSM_DWELL_SINCE(v),
+				 tcpfsm_now_us());
 	}
-	v = READ_ONCE(tcpfsm_dwell_map.values[slot]);
-	tcpfsm_dwell_add(TCPFSM_DWELL_STATE(v), TCPFSM_DWELL_SINCE(v),
-			 tcpfsm_now_us());
-	tcpfsm_sktable_remove(&tcpfsm_dwell_map, slot);
+	if (slot >= 0)
+		tcpfsm_sktable_remove(&tcpfsm_dwell_map, slot);
 }

@@ -4,8 +4,9 @@
  *
  * Each namespace gets its own per-CPU counters when it appears, up to
  * netns_cap of them; the namespaces beyond the cap share one "other" set.
- * Counters are allocated by the pernet init hook, never by a probe, and
- * freed by the pernet exit hook once no probe can reach them any more.
+ * Counters are allocated by the pernet init hook, never by a probe,
+ * unpublished by the pre-exit hook and freed by the exit hook, after the
+ * grace period the pernet core waits for in between.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -48,13 +49,16 @@ static_assert(sizeof(struct tcpfsm_ns_counters) % sizeof(u64) == 0,
 /*
  * The counters a namespace's events go to, or NULL while the namespace is
  * set up or torn down.  Called by the probes, which run with preemption
- * disabled: that keeps the counters alive (see tcpfsm_net_exit_batch()).
+ * disabled: that keeps the counters alive (see tcpfsm_net_pre_exit()).
  */
 struct tcpfsm_ns_counters __percpu *tcpfsm_ns_counters(const struct net *net)
 {
 	struct tcpfsm_ns_counters __percpu *c;
 	struct tcpfsm_net *pn;
 
+	/* Without the pernet ops, tcpfsm_net_id names someone else's data. */
+	if (!tcpfsm_netns_active())
+		return NULL;
 	pn = net_generic(net, tcpfsm_net_id);
 	if (unlikely(!pn))
 		return NULL;
@@ -88,36 +92,40 @@ static int __net_init tcpfsm_net_init(struct net *net)
 	return 0;
 }
 
-/* Unpublish the namespaces' counters, wait for the probes, free them. */
-static void __net_exit tcpfsm_net_exit_batch(struct list_head *net_list)
+/*
+ * A namespace is going away: stop the probes from finding its counters.
+ * The pernet core waits for an RCU grace period (the probes run with
+ * preemption disabled) before calling tcpfsm_net_exit().  A folded
+ * namespace stays folded: "other" outlives it, and its last events (the
+ * purge of its time-wait socks) must leave "other" too.
+ */
+static void __net_exit tcpfsm_net_pre_exit(struct net *net)
 {
-	struct tcpfsm_net *pn;
-	struct net *net;
+	struct tcpfsm_net *pn = net_generic(net, tcpfsm_net_id);
 
-	list_for_each_entry(net, net_list, exit_list) {
-		pn = net_generic(net, tcpfsm_net_id);
-		WRITE_ONCE(pn->pcpu, NULL);
-		if (pn->folded) {
-			WRITE_ONCE(pn->folded, false);
-			atomic_dec(&tcpfsm_ns_folded);
-		}
-	}
-	synchronize_rcu();
-	list_for_each_entry(net, net_list, exit_list) {
-		pn = net_generic(net, tcpfsm_net_id);
-		if (!pn->owned)
-			continue;
-		free_percpu(pn->owned);
-		kfree(pn->baseline);
-		pn->owned = NULL;
-		pn->baseline = NULL;
-		atomic_dec(&tcpfsm_ns_tracked);
-	}
+	WRITE_ONCE(pn->pcpu, NULL);
+	if (pn->folded)
+		atomic_dec(&tcpfsm_ns_folded);
+}
+
+/* Free a dead namespace's counters; no probe can reach them any more. */
+static void __net_exit tcpfsm_net_exit(struct net *net)
+{
+	struct tcpfsm_net *pn = net_generic(net, tcpfsm_net_id);
+
+	if (!pn->owned)
+		return;
+	free_percpu(pn->owned);
+	kfree(pn->baseline);
+	pn->owned = NULL;
+	pn->baseline = NULL;
+	atomic_dec(&tcpfsm_ns_tracked);
 }
 
 static struct pernet_operations tcpfsm_net_ops = {
 	.init = tcpfsm_net_init,
-	.exit_batch = tcpfsm_net_exit_batch,
+	.pre_exit = tcpfsm_net_pre_exit,
+	.exit = tcpfsm_net_exit,
 	.id = &tcpfsm_net_id,
 	.size = sizeof(struct tcpfsm_net),
 };
@@ -202,8 +210,12 @@ static void tcpfsm_ns_show_one(struct seq_file *m, const char *name,
 			bool gauge = p == TCPFSM_PROTO_TCP &&
 				     tcpfsm_state_has_gauge(s);
 			s64 cur = gauge ? tcpfsm_current(c->gauge, c->tw_gauge, s) : 0;
+			u64 exited = c->exited[p][s];
 
-			if (!cur && !c->entered[p][s] && !c->exited[p][s])
+			/* As in "states": the orphan stays in FIN_WAIT2. */
+			if (p == TCPFSM_PROTO_TCP && s == TCPFSM_FIN_WAIT2)
+				exited += c->tw_fw2_left - c->tw_fw2_entered;
+			if (!cur && !c->entered[p][s] && !exited)
 				continue;
 			seq_printf(m, "%s %s %s ", name, tcpfsm_proto_names[p],
 				   tcpfsm_state_str(s, buf, sizeof(buf)));
@@ -211,8 +223,7 @@ static void tcpfsm_ns_show_one(struct seq_file *m, const char *name,
 				seq_printf(m, "%lld", cur);
 			else
 				seq_putc(m, '-');
-			seq_printf(m, " %llu %llu\n", c->entered[p][s],
-				   c->exited[p][s]);
+			seq_printf(m, " %llu %llu\n", c->entered[p][s], exited);
 		}
 }
 

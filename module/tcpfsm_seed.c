@@ -141,8 +141,9 @@ static void tcpfsm_seed_count(struct sock *sk, unsigned long *n)
 /* Add one socket found by the walk, unless a probe accounts for it. */
 static void tcpfsm_seed_add(struct sock *sk, unsigned long *n)
 {
-	int state = READ_ONCE(sk->sk_state);
+	int state = inet_sk_state_load(sk);
 	struct tcpfsm_ns_counters __percpu *ns;
+	enum tcpfsm_tw_sub sub;
 	long r;
 
 	if (state == TCP_NEW_SYN_RECV || state >= TCPFSM_NSLOTS)
@@ -150,6 +151,10 @@ static void tcpfsm_seed_add(struct sock *sk, unsigned long *n)
 	if (state == TCP_TIME_WAIT ? !tcpfsm_timewait_tracking :
 				     sk->sk_protocol != IPPROTO_TCP)
 		return;
+	/* Like the state, the substate is read before the insert. */
+	sub = state == TCP_TIME_WAIT &&
+	      READ_ONCE(inet_twsk(sk)->tw_substate) == TCP_FIN_WAIT2 ?
+	      TCPFSM_TW_FIN_WAIT2 : TCPFSM_TW_TIME_WAIT;
 	r = tcpfsm_sktable_insert(&tcpfsm_seed_set, sk);
 	if (r == -ENOSPC)
 		atomic_long_inc(&tcpfsm_seed_uncertain);
@@ -157,10 +162,6 @@ static void tcpfsm_seed_add(struct sock *sk, unsigned long *n)
 		return;
 	ns = tcpfsm_ns_counters(sock_net(sk));
 	if (state == TCP_TIME_WAIT) {
-		enum tcpfsm_tw_sub sub =
-			inet_twsk(sk)->tw_substate == TCP_FIN_WAIT2 ?
-			TCPFSM_TW_FIN_WAIT2 : TCPFSM_TW_TIME_WAIT;
-
 		this_cpu_inc(tcpfsm_pcpu->tw_gauge[sub]);
 		if (ns)
 			this_cpu_inc(ns->tw_gauge[sub]);
@@ -191,9 +192,16 @@ int tcpfsm_seed_prepare(void)
 	return 0;
 }
 
-/* Seed the gauges; call with the probes attached.  Frees the set. */
+/*
+ * Seed the gauges; call with the probes attached.  Frees the set.  The
+ * second walk finds the sockets that changed state just before the probes
+ * were attached but joined a hash table only after the first walk had
+ * passed their bucket (connect() hashes after SYN_SENT, listen() after
+ * LISTEN); everything the first walk or a probe saw is skipped.
+ */
 void tcpfsm_seed_run(void)
 {
+	tcpfsm_seed_walk(tcpfsm_seed_add, &tcpfsm_seeded);
 	tcpfsm_seed_walk(tcpfsm_seed_add, &tcpfsm_seeded);
 	static_branch_disable(&tcpfsm_seed_key);
 	/* Probes that still saw the key on must be done with the set. */

@@ -6,6 +6,7 @@
 #include <linux/hash.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/percpu.h>
 #include <linux/slab.h>
 
 #include "tcpfsm_sktable.h"
@@ -24,7 +25,8 @@ int tcpfsm_sktable_init(struct tcpfsm_sktable *t, unsigned int capacity,
 	t->keys = kvcalloc(n, sizeof(*t->keys), GFP_KERNEL);
 	t->values = with_values ? kvcalloc(n, sizeof(*t->values), GFP_KERNEL) :
 				  NULL;
-	if (!t->keys || (with_values && !t->values)) {
+	t->used = alloc_percpu(long);
+	if (!t->keys || (with_values && !t->values) || !t->used) {
 		tcpfsm_sktable_free(t);
 		return -ENOMEM;
 	}
@@ -35,8 +37,10 @@ void tcpfsm_sktable_free(struct tcpfsm_sktable *t)
 {
 	kvfree(t->keys);
 	kvfree(t->values);
+	free_percpu(t->used);
 	t->keys = NULL;
 	t->values = NULL;
+	t->used = NULL;
 }
 
 static unsigned long tcpfsm_slot(const struct tcpfsm_sktable *t,
@@ -73,13 +77,18 @@ long tcpfsm_sktable_insert(struct tcpfsm_sktable *t, const void *key)
 		unsigned long slot = tcpfsm_slot(t, key, i);
 		unsigned long k = READ_ONCE(t->keys[slot]), old;
 
+		/* A concurrent inserter of the same key got here first. */
+		if (k == want)
+			return -EEXIST;
 		if (k != TCPFSM_SLOT_EMPTY && k != TCPFSM_SLOT_TOMBSTONE)
 			continue;
 		old = cmpxchg(&t->keys[slot], k, want);
-		if (old == k)
+		if (old == k) {
+			this_cpu_inc(*t->used);
 			return slot;
+		}
 		if (old == want)
-			return -EEXIST;	/* a concurrent inserter won */
+			return -EEXIST;
 	}
 	return -ENOSPC;
 }
@@ -87,6 +96,7 @@ long tcpfsm_sktable_insert(struct tcpfsm_sktable *t, const void *key)
 void tcpfsm_sktable_remove(struct tcpfsm_sktable *t, long slot)
 {
 	WRITE_ONCE(t->keys[slot], TCPFSM_SLOT_TOMBSTONE);
+	this_cpu_dec(*t->used);
 }
 
 size_t tcpfsm_sktable_bytes(const struct tcpfsm_sktable *t)
@@ -99,11 +109,12 @@ size_t tcpfsm_sktable_bytes(const struct tcpfsm_sktable *t)
 
 unsigned long tcpfsm_sktable_count(const struct tcpfsm_sktable *t)
 {
-	unsigned long i, n = 0;
+	unsigned int cpu;
+	long n = 0;
 
-	if (!t->keys)
+	if (!t->used)
 		return 0;
-	for (i = 0; i < 1UL << t->bits; i++)
-		n += READ_ONCE(t->keys[i]) > TCPFSM_SLOT_TOMBSTONE;
-	return n;
+	for_each_possible_cpu(cpu)
+		n += READ_ONCE(*per_cpu_ptr(t->used, cpu));
+	return max(n, 0L);
 }

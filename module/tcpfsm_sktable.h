@@ -19,6 +19,7 @@
 struct tcpfsm_sktable {
 	unsigned long *keys;
 	u64 *values;		/* NULL for a set */
+	long __percpu *used;	/* keys inserted less keys removed, per CPU */
 	unsigned int bits;
 };
 
@@ -45,7 +46,7 @@ void tcpfsm_sktable_remove(struct tcpfsm_sktable *t, long slot);
 /* Bytes allocated for the table. */
 size_t tcpfsm_sktable_bytes(const struct tcpfsm_sktable *t);
 
-/* Keys held now (a racy count, for statistics). */
+/* Keys held now (summed over CPUs, for statistics). */
 unsigned long tcpfsm_sktable_count(const struct tcpfsm_sktable *t);
 
 #endif /* _TCPFSM_SKTABLE_H */

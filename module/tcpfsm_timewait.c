@@ -63,6 +63,8 @@ static void tcpfsm_tw_count_in(struct tcpfsm_ns_counters __percpu *ns,
 	this_cpu_inc(ns->tw_gauge[sub]);
 	if (sub == TCPFSM_TW_TIME_WAIT)
 		this_cpu_inc(ns->entered[TCPFSM_PROTO_TCP][TCPFSM_TIME_WAIT]);
+	else
+		this_cpu_inc(ns->tw_fw2_entered);
 }
 
 /* inet_twsk_hashdance(tw, sk, hashinfo): sk hands over to tw. */
@@ -132,12 +134,19 @@ static int tcpfsm_tw_exit(struct kprobe *kp, struct pt_regs *regs)
 	}
 	if (ns && sub == TCPFSM_TW_TIME_WAIT)
 		this_cpu_inc(ns->exited[TCPFSM_PROTO_TCP][TCPFSM_TIME_WAIT]);
+	else if (ns)
+		this_cpu_inc(ns->tw_fw2_left);
 	if (tcpfsm_dwell_active())
 		__tcpfsm_dwell_tw_gone(tw);
 	return 0;
 }
 
-/* tcp_timewait_state_process(tw, ...): watch only substate FIN_WAIT2. */
+/*
+ * tcp_timewait_state_process(tw, ...): watch only substate FIN_WAIT2.
+ * While the gauges are seeded, claim the sock for the seeding here, before
+ * the kernel can change its substate: if the walk has not counted it yet,
+ * count it in FIN_WAIT2 as the walk would have (see tcpfsm_seed.c).
+ */
 static int tcpfsm_tw_process_entry(struct kretprobe_instance *ri,
 				   struct pt_regs *regs)
 {
@@ -146,6 +155,14 @@ static int tcpfsm_tw_process_entry(struct kretprobe_instance *ri,
 
 	if (tcpfsm_tw_sub(tw) != TCPFSM_TW_FIN_WAIT2)
 		return 1;	/* no return probe needed */
+	if (tcpfsm_seed_active() && !tcpfsm_seed_seen(tw)) {
+		struct tcpfsm_ns_counters __percpu *ns;
+
+		this_cpu_inc(tcpfsm_pcpu->tw_gauge[TCPFSM_TW_FIN_WAIT2]);
+		ns = tcpfsm_ns_counters(twsk_net(tw));
+		if (ns)
+			this_cpu_inc(ns->tw_gauge[TCPFSM_TW_FIN_WAIT2]);
+	}
 	*(const struct inet_timewait_sock **)ri->data = tw;
 	return 0;
 }
@@ -161,19 +178,18 @@ static int tcpfsm_tw_process_ret(struct kretprobe_instance *ri,
 	const struct inet_timewait_sock *tw =
 		*(const struct inet_timewait_sock **)ri->data;
 	struct tcpfsm_ns_counters __percpu *ns;
-	bool counted = true;
 
-	if (regs_return_value(regs) != TCP_TW_ACK ||
+	/* An enum in the return register: only its low 32 bits are defined. */
+	if ((int)regs_return_value(regs) != TCP_TW_ACK ||
 	    tcpfsm_tw_sub(tw) != TCPFSM_TW_TIME_WAIT)
 		return 0;
 	this_cpu_inc(tcpfsm_pcpu->tw_fw2_to_tw);
-	if (tcpfsm_seed_active())
-		counted = tcpfsm_seed_seen(tw);
+	/* The entry handler made sure the sock is counted in FIN_WAIT2. */
+	this_cpu_dec(tcpfsm_pcpu->tw_gauge[TCPFSM_TW_FIN_WAIT2]);
 	ns = tcpfsm_ns_counters(twsk_net(tw));
-	if (counted) {
-		this_cpu_dec(tcpfsm_pcpu->tw_gauge[TCPFSM_TW_FIN_WAIT2]);
-		if (ns)
-			this_cpu_dec(ns->tw_gauge[TCPFSM_TW_FIN_WAIT2]);
+	if (ns) {
+		this_cpu_dec(ns->tw_gauge[TCPFSM_TW_FIN_WAIT2]);
+		this_cpu_inc(ns->tw_fw2_left);
 	}
 	tcpfsm_tw_count_in(ns, TCPFSM_TW_TIME_WAIT);
 	if (tcpfsm_dwell_active())
@@ -276,8 +292,16 @@ void tcpfsm_timewait_exit(void)
 	tcpfsm_timewait_tracking = false;
 }
 
-/* Return probes that found no free instance (their events are lost). */
+/*
+ * Hits the probes missed: a return probe that found no free instance, or a
+ * probe hit while another kprobe ran on the same CPU.  Each can leave a
+ * gauge wrong by one.
+ */
 unsigned long tcpfsm_timewait_missed(void)
 {
-	return tcpfsm_timewait_tracking ? tcpfsm_tw_process_rp.nmissed : 0;
+	if (!tcpfsm_timewait_tracking)
+		return 0;
+	return tcpfsm_tw_process_rp.nmissed + tcpfsm_tw_process_rp.kp.nmissed +
+	       tcpfsm_tw_enter_kp.nmissed + tcpfsm_tw_timer_kp.nmissed +
+	       tcpfsm_tw_exit_kp.nmissed;
 }

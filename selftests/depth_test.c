@@ -383,7 +383,7 @@ static void assert_bucket_near(struct __test_metadata *_metadata,
 
 TEST_F(depth, dwell_matches_measured_ages)
 {
-	long long t_est, t_cw, t0, t1, t2;
+	long long t_est, t_cw, t_fw2, t0, t1, t2, t3, t4;
 	unsigned short port;
 	struct tf_dwell d;
 	int l, c, a;
@@ -415,6 +415,32 @@ TEST_F(depth, dwell_matches_measured_ages)
 	assert_bucket_near(_metadata, &d, TCPFSM_CLOSE_WAIT, t_cw, 1);
 	/* Only the client's time-wait sock is still being timed. */
 	ASSERT_EQ(1, stat_of(_metadata, "dwell_tracked"));
+
+	/*
+	 * shutdown(), close() 200 ms later (FIN_WAIT2 -> FIN_WAIT2 and the
+	 * hand-over of the orphan), then 150 ms until the peer's FIN: one
+	 * FIN_WAIT2 stay of about 350 ms, not two.
+	 */
+	ASSERT_EQ(0, tf_write("control", "reset"));
+	l = tf_listener(AF_INET, 4, &port);
+	ASSERT_LE(0, l);
+	c = tf_connect(AF_INET, port);
+	ASSERT_LE(0, c);
+	a = accept(l, NULL, NULL);
+	ASSERT_LE(0, a);
+	ASSERT_EQ(0, shutdown(c, SHUT_WR));
+	ASSERT_EQ(0, tf_wait_tcp_state(c, TCPFSM_FIN_WAIT2, 5000));
+	t3 = now_us();
+	usleep(200000);
+	ASSERT_EQ(0, close(c));
+	usleep(150000);
+	t4 = now_us();
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(l));
+	usleep(200000);
+	t_fw2 = t4 - t3;
+	ASSERT_EQ(0, tf_read_dwell(&d));
+	assert_bucket_near(_metadata, &d, TCPFSM_FIN_WAIT2, t_fw2, 1);
 }
 
 /* Run @fn in a child that has joined the namespace @nsfd. */
@@ -609,10 +635,17 @@ TEST_F(depth, two_namespaces_counted_apart)
 	close(b);
 }
 
-/* Namespaces beyond netns_cap share "other". */
+/*
+ * Namespaces beyond netns_cap share "other", which outlives them: the
+ * time-wait socks of a folded namespace that dies leave "other" too.
+ */
 TEST_F(depth, netns_cap_folds_into_other)
 {
+	const struct tf_scenario *s = tf_scenario_find("active_close");
 	struct tf_states st;
+	uint64_t purged = 0;
+	int status, i;
+	pid_t pid;
 
 	ASSERT_EQ(0, tf_module_load("netns_cap=1"));
 	ASSERT_EQ(1, stat_of(_metadata, "netns_tracked"));
@@ -622,6 +655,57 @@ TEST_F(depth, netns_cap_folds_into_other)
 	ASSERT_EQ(0, tf_read_netns(0, &st));
 	ASSERT_EQ(1, st.row[TCPFSM_PROTO_TCP][TCPFSM_SYN_SENT].entered);
 	ASSERT_EQ(1, st.row[TCPFSM_PROTO_TCP][TCPFSM_SYN_SENT].exited);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (tf_new_netns() || s->run(AF_INET))
+			_exit(1);
+		usleep(200000);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, status);
+	for (i = 0; i < 200 && purged < 1; i++) {
+		usleep(50000);
+		purged = stat_of(_metadata, "timewait_exits_netns");
+	}
+	ASSERT_EQ(1, purged);
+	ASSERT_EQ(0, tf_read_netns(0, &st));
+	ASSERT_EQ(1, st.row[TCPFSM_PROTO_TCP][TCPFSM_TIME_WAIT].entered);
+	ASSERT_EQ(1, st.row[TCPFSM_PROTO_TCP][TCPFSM_TIME_WAIT].exited);
+	ASSERT_EQ(0, st.row[TCPFSM_PROTO_TCP][TCPFSM_TIME_WAIT].current);
+}
+
+/*
+ * Per-namespace counting off, time-wait tracking on, and sockets in every
+ * state at load: the probes and the seeding must not look for namespace
+ * counters that do not exist.
+ */
+TEST_F(depth, netns_off_with_sockets_at_load)
+{
+	const struct tf_scenario *ac = tf_scenario_find("active_close");
+	unsigned short port;
+	int l, c, a;
+
+	l = tf_listener(AF_INET, 4, &port);
+	ASSERT_LE(0, l);
+	c = tf_connect(AF_INET, port);
+	ASSERT_LE(0, c);
+	a = accept(l, NULL, NULL);
+	ASSERT_LE(0, a);
+	ASSERT_EQ(0, ac->run(AF_INET));
+	ASSERT_EQ(0, tf_module_load("netns_cap=0"));
+	ASSERT_EQ(1, stat_of(_metadata, "timewait_tracking"));
+	ASSERT_NE(0, access(TF_DEBUGFS "/netns", F_OK));
+	ASSERT_LE(4, stat_of(_metadata, "seeded"));
+	ASSERT_EQ(0, ac->run(AF_INET6));
+	ASSERT_EQ(0, tf_wait_events(tf_scenario_events(ac), 5000));
+	close(c);
+	close(a);
+	close(l);
+	usleep(200000);
+	ASSERT_EQ(0, stat_of(_metadata, "illegal"));
 }
 
 /* Each feature can be switched off; the core keeps working without them. */

@@ -188,6 +188,12 @@ class Module:
                 bump(ns_cur, (s.netns, s.proto, state))
             if s.tw and self.tracking:
                 in_tw = s.tw == "tw" or s.tw_fin
+                if s.tw == "tw2":
+                    # The orphan stays in FIN_WAIT2 on its time-wait sock:
+                    # the hand-over is no exit, its FIN or its end is.
+                    left = 1 if (s.tw_fin or s.tw_dead) else 0
+                    bump(ext, ("TCP", "FIN_WAIT2"), left - 1)
+                    bump(ns_ext, (s.netns, "TCP", "FIN_WAIT2"), left - 1)
                 if in_tw:
                     bump(ent, ("TCP", "TIME_WAIT"))
                     bump(ns_ent, (s.netns, "TCP", "TIME_WAIT"))

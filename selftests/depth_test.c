@@ -126,10 +126,8 @@ FIXTURE_TEARDOWN(depth)
 {
 	char problem[512];
 
-	if (tf_module_loaded())
-		EXPECT_EQ(0, tf_module_unload());
-	EXPECT_EQ(0, tf_kernel_problems(self->kmsg, problem, sizeof(problem)))
-		TH_LOG("kernel log: %s", problem);
+	EXPECT_EQ(0, tf_finish(self->kmsg, problem, sizeof(problem)))
+		TH_LOG("%s", problem);
 }
 
 /*

@@ -175,199 +175,187 @@ static char *tf_read_file(const char *file)
 	return buf;
 }
 
-int tf_read_matrix(struct tf_matrix *m)
+/*
+ * Call @fn for every line of tcpfsm file @file that is not a comment.
+ * A line @fn refuses (non-zero) is reported and ends the read with EPROTO.
+ */
+static int tf_each_line(const char *file, int (*fn)(char *line, void *ctx),
+			void *ctx)
 {
-	char *buf = tf_read_file("transitions");
-	char *line, *save = NULL;
+	char *buf = tf_read_file(file), *line, *save = NULL;
+	int ret = 0;
 
 	if (!buf)
 		return -1;
-	memset(m, 0, sizeof(*m));
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char proto[16], from[32], to[32], verdict[16];
-		uint64_t count;
-		int p, f, t;
-
 		if (line[0] == '#')
 			continue;
-		if (sscanf(line, "%15s %31s %31s %" SCNu64 " %15s", proto, from,
-			   to, &count, verdict) != 5)
-			goto bad;
-		p = tf_proto_parse(proto);
-		f = tf_state_parse(from);
-		t = tf_state_parse(to);
-		if (p < 0 || f < 0 || t < 0 || f >= TCPFSM_NSLOTS ||
-		    t >= TCPFSM_NSLOTS || strlen(verdict) > 7)
-			goto bad;
-		m->n[p][f][t] = count;
-		strcpy(m->verdict[p][f][t], verdict);
+		if (fn(line, ctx)) {
+			fprintf(stderr, "%s: bad line: %s\n", file, line);
+			errno = EPROTO;
+			ret = -1;
+			break;
+		}
 	}
 	free(buf);
+	return ret;
+}
+
+/* A TCP or other state that fits the counted range, or -1. */
+static int tf_slot(const char *name)
+{
+	int s = tf_state_parse(name);
+
+	return s < TCPFSM_NSLOTS ? s : -1;
+}
+
+static int tf_matrix_line(char *line, void *ctx)
+{
+	char proto[16], from[32], to[32], verdict[16];
+	struct tf_matrix *m = ctx;
+	uint64_t count;
+	int p, f, t;
+
+	if (sscanf(line, "%15s %31s %31s %" SCNu64 " %15s", proto, from, to,
+		   &count, verdict) != 5)
+		return -1;
+	p = tf_proto_parse(proto);
+	f = tf_slot(from);
+	t = tf_slot(to);
+	if (p < 0 || f < 0 || t < 0 || strlen(verdict) > 7)
+		return -1;
+	m->n[p][f][t] = count;
+	strcpy(m->verdict[p][f][t], verdict);
 	return 0;
-bad:
-	fprintf(stderr, "transitions: bad line: %s\n", line);
-	free(buf);
-	errno = EPROTO;
-	return -1;
+}
+
+int tf_read_matrix(struct tf_matrix *m)
+{
+	memset(m, 0, sizeof(*m));
+	return tf_each_line("transitions", tf_matrix_line, m);
+}
+
+/* PROTO STATE CURRENT ENTERED EXITED, the columns states and netns share. */
+static int tf_state_columns(const char *line, struct tf_states *s)
+{
+	char proto[16], state[32], cur[32];
+	struct tf_state_row *r;
+	uint64_t in, out;
+	int p, st;
+
+	if (sscanf(line, "%15s %31s %31s %" SCNu64 " %" SCNu64, proto, state,
+		   cur, &in, &out) != 5)
+		return -1;
+	p = tf_proto_parse(proto);
+	st = tf_slot(state);
+	if (p < 0 || st < 0)
+		return -1;
+	r = &s->row[p][st];
+	r->listed = true;
+	r->has_current = strcmp(cur, "-") != 0;
+	r->current = r->has_current ? strtoll(cur, NULL, 10) : 0;
+	r->entered = in;
+	r->exited = out;
+	return 0;
+}
+
+static int tf_states_line(char *line, void *ctx)
+{
+	return tf_state_columns(line, ctx);
 }
 
 int tf_read_states(struct tf_states *s)
 {
-	char *buf = tf_read_file("states");
-	char *line, *save = NULL;
-
-	if (!buf)
-		return -1;
 	memset(s, 0, sizeof(*s));
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char proto[16], state[32], cur[32];
-		struct tf_state_row *r;
-		uint64_t in, out;
-		int p, st;
+	return tf_each_line("states", tf_states_line, s);
+}
 
-		if (line[0] == '#')
-			continue;
-		if (sscanf(line, "%15s %31s %31s %" SCNu64 " %" SCNu64, proto,
-			   state, cur, &in, &out) != 5)
-			goto bad;
-		p = tf_proto_parse(proto);
-		st = tf_state_parse(state);
-		if (p < 0 || st < 0 || st >= TCPFSM_NSLOTS)
-			goto bad;
-		r = &s->row[p][st];
-		r->listed = true;
-		r->has_current = strcmp(cur, "-") != 0;
-		r->current = r->has_current ? strtoll(cur, NULL, 10) : 0;
-		r->entered = in;
-		r->exited = out;
-	}
-	free(buf);
-	return 0;
-bad:
-	fprintf(stderr, "states: bad line: %s\n", line);
-	free(buf);
-	errno = EPROTO;
-	return -1;
+struct tf_netns_read {
+	const char *want;
+	struct tf_states *s;
+};
+
+static int tf_netns_line(char *line, void *ctx)
+{
+	struct tf_netns_read *nr = ctx;
+	char *rest = strchr(line, ' ');
+
+	if (!rest)
+		return -1;
+	*rest++ = '\0';
+	if (strcmp(line, nr->want))
+		return 0;
+	return tf_state_columns(rest, nr->s);
 }
 
 int tf_read_netns(unsigned long long netns, struct tf_states *s)
 {
-	char *buf = tf_read_file("netns");
-	char *line, *save = NULL, want[32];
+	char want[32];
+	struct tf_netns_read nr = { .want = want, .s = s };
 
-	if (!buf)
-		return -1;
 	if (netns)
 		snprintf(want, sizeof(want), "%llu", netns);
 	else
 		strcpy(want, "other");
 	memset(s, 0, sizeof(*s));
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char ns[32], proto[16], state[32], cur[32];
-		struct tf_state_row *r;
-		uint64_t in, out;
-		int p, st;
+	return tf_each_line("netns", tf_netns_line, &nr);
+}
 
-		if (line[0] == '#')
-			continue;
-		if (sscanf(line, "%31s %15s %31s %31s %" SCNu64 " %" SCNu64, ns,
-			   proto, state, cur, &in, &out) != 6)
-			goto bad;
-		if (strcmp(ns, want))
-			continue;
-		p = tf_proto_parse(proto);
-		st = tf_state_parse(state);
-		if (p < 0 || st < 0 || st >= TCPFSM_NSLOTS)
-			goto bad;
-		r = &s->row[p][st];
-		r->listed = true;
-		r->has_current = strcmp(cur, "-") != 0;
-		r->current = r->has_current ? strtoll(cur, NULL, 10) : 0;
-		r->entered = in;
-		r->exited = out;
-	}
-	free(buf);
+static int tf_lifecycle_line(char *line, void *ctx)
+{
+	struct tf_lifecycle *l = ctx;
+	char from[32], to[32];
+	uint64_t n;
+	int f, t;
+
+	if (sscanf(line, "%31s %31s %" SCNu64, from, to, &n) != 3)
+		return -1;
+	f = tf_slot(from);
+	t = tf_slot(to);
+	if (f < 0 || t < 0)
+		return -1;
+	l->n[f][t] = n;
 	return 0;
-bad:
-	fprintf(stderr, "netns: bad line: %s\n", line);
-	free(buf);
-	errno = EPROTO;
-	return -1;
 }
 
 int tf_read_lifecycle(struct tf_lifecycle *l)
 {
-	char *buf = tf_read_file("lifecycle");
-	char *line, *save = NULL;
-
-	if (!buf)
-		return -1;
 	memset(l, 0, sizeof(*l));
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char from[32], to[32];
-		uint64_t n;
-		int f, t;
+	return tf_each_line("lifecycle", tf_lifecycle_line, l);
+}
 
-		if (line[0] == '#')
-			continue;
-		if (sscanf(line, "%31s %31s %" SCNu64, from, to, &n) != 3 ||
-		    (f = tf_state_parse(from)) < 0 || f >= TCPFSM_NSLOTS ||
-		    (t = tf_state_parse(to)) < 0 || t >= TCPFSM_NSLOTS) {
-			fprintf(stderr, "lifecycle: bad line: %s\n", line);
-			free(buf);
-			errno = EPROTO;
-			return -1;
-		}
-		l->n[f][t] = n;
+static int tf_dwell_line(char *line, void *ctx)
+{
+	char proto[16], state[32], what[32];
+	struct tf_dwell *d = ctx;
+	uint64_t n, b;
+	int st, k;
+
+	if (sscanf(line, "%15s %31s %31s %" SCNu64, proto, state, what, &n) != 4 ||
+	    strcmp(proto, "TCP") || (st = tf_slot(state)) < 0)
+		return -1;
+	if (!strcmp(what, "count")) {
+		d->count[st] = n;
+		return 0;
 	}
-	free(buf);
+	if (!strcmp(what, "sum_us")) {
+		d->sum_us[st] = n;
+		return 0;
+	}
+	b = strtoull(what, NULL, 10);
+	for (k = 0; k < TF_DWELL_BUCKETS && (1ULL << k) != b; k++)
+		;
+	if (k == TF_DWELL_BUCKETS)
+		return -1;
+	d->bucket[st][k] = n;
 	return 0;
 }
 
 int tf_read_dwell(struct tf_dwell *d)
 {
-	char *buf = tf_read_file("dwell");
-	char *line, *save = NULL;
-
-	if (!buf)
-		return -1;
 	memset(d, 0, sizeof(*d));
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char proto[16], state[32], what[32];
-		uint64_t n, b;
-		int st, k;
-
-		if (line[0] == '#')
-			continue;
-		if (sscanf(line, "%15s %31s %31s %" SCNu64, proto, state, what,
-			   &n) != 4 || strcmp(proto, "TCP") ||
-		    (st = tf_state_parse(state)) < 0 || st >= TCPFSM_NSLOTS)
-			goto bad;
-		if (!strcmp(what, "count")) {
-			d->count[st] = n;
-		} else if (!strcmp(what, "sum_us")) {
-			d->sum_us[st] = n;
-		} else {
-			b = strtoull(what, NULL, 10);
-			for (k = 0; k < TF_DWELL_BUCKETS && (1ULL << k) != b; k++)
-				;
-			if (k == TF_DWELL_BUCKETS)
-				goto bad;
-			d->bucket[st][k] = n;
-		}
-	}
-	free(buf);
-	return 0;
-bad:
-	fprintf(stderr, "dwell: bad line: %s\n", line);
-	free(buf);
-	errno = EPROTO;
-	return -1;
+	return tf_each_line("dwell", tf_dwell_line, d);
 }
 
 unsigned long long tf_self_netns(void)
@@ -377,27 +365,35 @@ unsigned long long tf_self_netns(void)
 	return stat("/proc/self/ns/net", &st) ? 0 : st.st_ino;
 }
 
+struct tf_stat_read {
+	const char *key;
+	uint64_t *value;
+	bool found;
+};
+
+static int tf_stat_line(char *line, void *ctx)
+{
+	struct tf_stat_read *sr = ctx;
+	size_t klen = strlen(sr->key);
+
+	if (!strncmp(line, sr->key, klen) && line[klen] == ' ') {
+		*sr->value = strtoull(line + klen + 1, NULL, 10);
+		sr->found = true;
+	}
+	return 0;
+}
+
 int tf_read_stat(const char *key, uint64_t *value)
 {
-	char *buf = tf_read_file("stats");
-	char *line, *save = NULL;
-	size_t klen = strlen(key);
-	int ret = -1;
+	struct tf_stat_read sr = { .key = key, .value = value };
 
-	if (!buf)
+	if (tf_each_line("stats", tf_stat_line, &sr))
 		return -1;
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, key, klen) && line[klen] == ' ') {
-			*value = strtoull(line + klen + 1, NULL, 10);
-			ret = 0;
-			break;
-		}
-	}
-	free(buf);
-	if (ret)
+	if (!sr.found) {
 		errno = ENOENT;
-	return ret;
+		return -1;
+	}
+	return 0;
 }
 
 /* Split one "key=value key=value" line into @r. */
@@ -420,28 +416,28 @@ static int tf_parse_record(char *line, struct tf_record *r)
 	return 0;
 }
 
+struct tf_log_read {
+	struct tf_record *recs;
+	int n, max;
+};
+
+static int tf_log_line(char *line, void *ctx)
+{
+	struct tf_log_read *lr = ctx;
+
+	if (lr->n == lr->max || tf_parse_record(line, &lr->recs[lr->n]))
+		return -1;
+	lr->n++;
+	return 0;
+}
+
 int tf_read_log(struct tf_record *recs, int max)
 {
-	char *buf = tf_read_file("illegal");
-	char *line, *save = NULL;
-	int n = 0;
+	struct tf_log_read lr = { .recs = recs, .max = max };
 
-	if (!buf)
+	if (tf_each_line("illegal", tf_log_line, &lr))
 		return -1;
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (line[0] == '#')
-			continue;
-		if (n == max || tf_parse_record(line, &recs[n])) {
-			fprintf(stderr, "illegal: bad or too many lines\n");
-			free(buf);
-			errno = EPROTO;
-			return -1;
-		}
-		n++;
-	}
-	free(buf);
-	return n;
+	return lr.n;
 }
 
 const char *tf_record_get(const struct tf_record *r, const char *key)
@@ -868,4 +864,19 @@ int tf_kernel_problems(int since_line, char *first, int len)
 	if (tf_kmsg_scan(since_line, first, len) < 0)
 		return -1;
 	return first[0] != '\0';
+}
+
+int tf_finish(int kmsg, char *problem, int len)
+{
+	int err;
+
+	problem[0] = '\0';
+	if (tf_module_loaded()) {
+		err = tf_module_unload();
+		if (err) {
+			snprintf(problem, len, "unload: %s", strerror(-err));
+			return -1;
+		}
+	}
+	return tf_kernel_problems(kmsg, problem, len);
 }

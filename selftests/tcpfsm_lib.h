@@ -130,4 +130,11 @@ int tf_wait_events(uint64_t events, int timeout_ms);
 int tf_kernel_problems(int since_line, char *first, int len);
 int tf_kernel_log_lines(void);
 
+/*
+ * End a test: unload the module if it is loaded, and check that the kernel
+ * logged no problem since @kmsg (tf_kernel_log_lines() at the start).
+ * Returns 0, or non-zero with what went wrong in @problem.
+ */
+int tf_finish(int kmsg, char *problem, int len);
+
 #endif /* _TCPFSM_LIB_H */

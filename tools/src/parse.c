@@ -475,6 +475,17 @@ static int cmp_state(const void *a, const void *b)
 	return x->state - y->state;
 }
 
+/* PROTO STATE CURRENT ENTERED EXITED: the columns states and netns share. */
+static int get_state_columns(struct lines *L, char **tok, struct tf_state_row *s)
+{
+	s->line = L->no;
+	return get_proto(L, tok[0], &s->proto) ||
+	       get_state(L, "STATE", tok[1], &s->state) ||
+	       get_gauge(L, tok[2], &s->has_current, &s->current) ||
+	       get_u64(L, "ENTERED", tok[3], &s->entered) ||
+	       get_u64(L, "EXITED", tok[4], &s->exited);
+}
+
 /* Parse the states file: PROTO STATE CURRENT ENTERED EXITED. */
 int tf_parse_states(const char *buf, size_t len, struct tf_states *out, struct tf_err *err)
 {
@@ -492,12 +503,7 @@ int tf_parse_states(const char *buf, size_t len, struct tf_states *out, struct t
 		if (fields(&L, line, tok, 5) || grow(&L, (void **)&v, &cap, n, sizeof(*v)))
 			goto bad;
 		s = &v[n];
-		s->line = L.no;
-		if (get_proto(&L, tok[0], &s->proto) ||
-		    get_state(&L, "STATE", tok[1], &s->state) ||
-		    get_gauge(&L, tok[2], &s->has_current, &s->current) ||
-		    get_u64(&L, "ENTERED", tok[3], &s->entered) ||
-		    get_u64(&L, "EXITED", tok[4], &s->exited))
+		if (get_state_columns(&L, tok, s))
 			goto bad;
 		n++;
 	}
@@ -1196,9 +1202,7 @@ static int cmp_netns(const void *a, const void *b)
 		return x->other ? 1 : -1;
 	if (x->netns != y->netns)
 		return x->netns < y->netns ? -1 : 1;
-	if (x->proto != y->proto)
-		return x->proto - y->proto;
-	return x->state - y->state;
+	return cmp_state(&x->s, &y->s);
 }
 
 /* Parse the netns file: NETNS PROTO STATE CURRENT ENTERED EXITED. */
@@ -1219,16 +1223,11 @@ int tf_parse_netns(const char *buf, size_t len, struct tf_netns *out, struct tf_
 			goto bad;
 		r = &v[n];
 		memset(r, 0, sizeof(*r));
-		r->line = L.no;
 		if (strcmp(tok[0], "other") == 0)
 			r->other = true;
 		else if (get_u64(&L, "NETNS", tok[0], &r->netns))
 			goto bad;
-		if (get_proto(&L, tok[1], &r->proto) ||
-		    get_state(&L, "STATE", tok[2], &r->state) ||
-		    get_gauge(&L, tok[3], &r->has_current, &r->current) ||
-		    get_u64(&L, "ENTERED", tok[4], &r->entered) ||
-		    get_u64(&L, "EXITED", tok[5], &r->exited))
+		if (get_state_columns(&L, tok + 1, &r->s))
 			goto bad;
 		n++;
 	}
@@ -1239,9 +1238,9 @@ int tf_parse_netns(const char *buf, size_t len, struct tf_netns *out, struct tf_
 	for (i = 1; i < n; i++) {
 		if (!cmp_netns(&v[i - 1], &v[i])) {
 			fail(err, TF_E_SYNTAX,
-			     v[i].line > v[i - 1].line ? v[i].line : v[i - 1].line,
+			     v[i].s.line > v[i - 1].s.line ? v[i].s.line : v[i - 1].s.line,
 			     "duplicate line (first on line %lu)",
-			     v[i].line < v[i - 1].line ? v[i].line : v[i - 1].line);
+			     v[i].s.line < v[i - 1].s.line ? v[i].s.line : v[i - 1].s.line);
 			goto bad;
 		}
 	}

@@ -135,14 +135,11 @@ struct tf_dwell {
 	size_t n;
 };
 
+/* A line of the netns file: a line of the states file, per namespace. */
 struct tf_netns_row {
 	uint64_t netns;
 	bool other;		/* NETNS was "other" */
-	unsigned char proto, state;
-	bool has_current;
-	int64_t current;
-	uint64_t entered, exited;
-	unsigned long line;
+	struct tf_state_row s;
 };
 
 struct tf_netns {

@@ -114,32 +114,26 @@ static void netns_rows(FILE *f, const struct snap *s)
 	for (i = 0; i < s->netns.n; i++) {
 		const struct tf_netns_row *r = &s->netns.v[i];
 
-		if (!r->has_current)
+		if (!r->s.has_current)
 			continue;
-		if (r->other)
-			snprintf(ns, sizeof(ns), "other");
-		else
-			snprintf(ns, sizeof(ns), "%" PRIu64, r->netns);
+		fmt_netns(ns, sizeof(ns), r);
 		fputs("tcpfsm_netns_sockets{", f);
 		label(f, "netns", ns, true);
-		label(f, "proto", fsm_proto_name(r->proto), false);
-		label(f, "state", fsm_state_label(r->state, l), false);
-		fprintf(f, "} %" PRId64 "\n", r->current);
+		label(f, "proto", fsm_proto_name(r->s.proto), false);
+		label(f, "state", fsm_state_label(r->s.state, l), false);
+		fprintf(f, "} %" PRId64 "\n", r->s.current);
 	}
 	family(f, "tcpfsm_netns_state_entered_total", "counter",
 	       "Events entering a state, per network namespace.");
 	for (i = 0; i < s->netns.n; i++) {
 		const struct tf_netns_row *r = &s->netns.v[i];
 
-		if (r->other)
-			snprintf(ns, sizeof(ns), "other");
-		else
-			snprintf(ns, sizeof(ns), "%" PRIu64, r->netns);
+		fmt_netns(ns, sizeof(ns), r);
 		fputs("tcpfsm_netns_state_entered_total{", f);
 		label(f, "netns", ns, true);
-		label(f, "proto", fsm_proto_name(r->proto), false);
-		label(f, "state", fsm_state_label(r->state, l), false);
-		fprintf(f, "} %" PRIu64 "\n", r->entered);
+		label(f, "proto", fsm_proto_name(r->s.proto), false);
+		label(f, "state", fsm_state_label(r->s.state, l), false);
+		fprintf(f, "} %" PRIu64 "\n", r->s.entered);
 	}
 }
 

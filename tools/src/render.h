@@ -15,6 +15,7 @@ void json_end_doc(struct json *j);
 void json_stats(struct json *j, const struct snap *s);
 int num_width(uint64_t v);
 void fmt_gauge(char *buf, size_t len, const struct tf_state_row *r);
+void fmt_netns(char *buf, size_t len, const struct tf_netns_row *r);
 void print_module_line(struct out *o, const struct snap *s);
 
 #endif

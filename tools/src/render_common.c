@@ -76,6 +76,15 @@ void fmt_gauge(char *buf, size_t len, const struct tf_state_row *r)
 		snprintf(buf, len, "-");
 }
 
+/* The NETNS column: the namespace's inode number, or "other". */
+void fmt_netns(char *buf, size_t len, const struct tf_netns_row *r)
+{
+	if (r->other)
+		snprintf(buf, len, "other");
+	else
+		snprintf(buf, len, "%" PRIu64, r->netns);
+}
+
 /* "module 1.0.0 at ROOT: strict=0, time-wait tracking on, dwell on, ..." */
 void print_module_line(struct out *o, const struct snap *s)
 {

@@ -299,15 +299,15 @@ int cmd_netns(const struct opts *op, struct out *o)
 			else
 				json_u64(&j, r->netns);
 			json_kbool(&j, "other", r->other);
-			json_kstr(&j, "proto", fsm_proto_name(r->proto));
-			json_kstr(&j, "state", fsm_state_label(r->state, l));
+			json_kstr(&j, "proto", fsm_proto_name(r->s.proto));
+			json_kstr(&j, "state", fsm_state_label(r->s.state, l));
 			json_key(&j, "current");
-			if (r->has_current)
-				json_i64(&j, r->current);
+			if (r->s.has_current)
+				json_i64(&j, r->s.current);
 			else
 				json_null(&j);
-			json_ku64(&j, "entered", r->entered);
-			json_ku64(&j, "exited", r->exited);
+			json_ku64(&j, "entered", r->s.entered);
+			json_ku64(&j, "exited", r->s.exited);
 			json_obj_end(&j);
 		}
 		json_arr_end(&j);
@@ -321,23 +321,17 @@ int cmd_netns(const struct opts *op, struct out *o)
 	for (i = 0; i < s.netns.n; i++) {
 		const struct tf_netns_row *r = &s.netns.v[i];
 
-		if (r->other)
-			snprintf(ns, sizeof(ns), "other");
-		else
-			snprintf(ns, sizeof(ns), "%" PRIu64, r->netns);
+		fmt_netns(ns, sizeof(ns), r);
 		if (!i || r->other != s.netns.v[i - 1].other ||
 		    r->netns != s.netns.v[i - 1].netns)
 			fprintf(o->f, "\n%snetns %s%s\n%s  %-6s %-15s %8s %10s %10s%s\n",
 				out_col(o, C_BOLD), ns, out_col(o, C_RESET), out_col(o, C_BOLD),
 				"PROTO", "STATE", "CURRENT", "ENTERED", "EXITED",
 				out_col(o, C_RESET));
-		if (r->has_current)
-			snprintf(g, sizeof(g), "%" PRId64, r->current);
-		else
-			snprintf(g, sizeof(g), "-");
+		fmt_gauge(g, sizeof(g), &r->s);
 		fprintf(o->f, "  %-6s %-15s %8s %10" PRIu64 " %10" PRIu64 "\n",
-			fsm_proto_name(r->proto), fsm_state_label(r->state, l), g, r->entered,
-			r->exited);
+			fsm_proto_name(r->s.proto), fsm_state_label(r->s.state, l), g, r->s.entered,
+			r->s.exited);
 	}
 	if (!s.netns.n)
 		fputs("\nNo namespace has counted anything yet.\n", o->f);

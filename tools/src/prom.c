@@ -103,6 +103,24 @@ static void dwell(FILE *f, const struct snap *s)
 	}
 }
 
+/* One counter per state row: its ENTERED, or its EXITED with @exited. */
+static void state_counters(FILE *f, const struct tf_states *st, const char *name,
+			   const char *help, bool exited)
+{
+	char l[16];
+	size_t i;
+
+	family(f, name, "counter", help);
+	for (i = 0; i < st->n; i++) {
+		const struct tf_state_row *r = &st->v[i];
+
+		fprintf(f, "%s{", name);
+		label(f, "proto", fsm_proto_name(r->proto), true);
+		label(f, "state", fsm_state_label(r->state, l), false);
+		fprintf(f, "} %" PRIu64 "\n", exited ? r->exited : r->entered);
+	}
+}
+
 /* Per-namespace gauges and entry counts. */
 static void netns_rows(FILE *f, const struct snap *s)
 {
@@ -185,25 +203,10 @@ int cmd_prometheus(const struct opts *op, struct out *o)
 		label(f, "state", fsm_state_label(r->state, a), false);
 		fprintf(f, "} %" PRId64 "\n", r->current);
 	}
-	family(f, "tcpfsm_state_entered_total", "counter", "Events whose new state is this one.");
-	for (i = 0; i < s.states.n; i++) {
-		const struct tf_state_row *r = &s.states.v[i];
-
-		fputs("tcpfsm_state_entered_total{", f);
-		label(f, "proto", fsm_proto_name(r->proto), true);
-		label(f, "state", fsm_state_label(r->state, a), false);
-		fprintf(f, "} %" PRIu64 "\n", r->entered);
-	}
-	family(f, "tcpfsm_state_exited_total", "counter",
-	       "Events whose old state is this one (child births excepted).");
-	for (i = 0; i < s.states.n; i++) {
-		const struct tf_state_row *r = &s.states.v[i];
-
-		fputs("tcpfsm_state_exited_total{", f);
-		label(f, "proto", fsm_proto_name(r->proto), true);
-		label(f, "state", fsm_state_label(r->state, a), false);
-		fprintf(f, "} %" PRIu64 "\n", r->exited);
-	}
+	state_counters(f, &s.states, "tcpfsm_state_entered_total",
+		       "Events whose new state is this one.", false);
+	state_counters(f, &s.states, "tcpfsm_state_exited_total",
+		       "Events whose old state is this one (child births excepted).", true);
 	family(f, "tcpfsm_transitions_total", "counter",
 	       "State transitions reported by the inet_sock_set_state tracepoint.");
 	for (i = 0; i < s.trans.n; i++) {

@@ -52,6 +52,7 @@ bench)
 	needs="$needs
 valgrind:valgrind
 bpftrace:bpftrace
+perf:linux-perf
 "
 	;;
 *)

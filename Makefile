@@ -157,7 +157,16 @@ check:
 check-installed: lint unit vmtest
 	@echo "make check: all tests passed"
 
+# Benchmarks: the churn under every tracer, the hot path's instructions,
+# memory and scale; rewrites docs/BENCHMARKS.md from the run's data.
+# About 20 minutes under TCG; BENCH_ACCEL=kvm where /dev/kvm works, other
+# knobs in bench/run.sh.  Dependencies first, as for demo and check.
+bench:
+	selftests/vm/deps.sh bench
+	$(MAKE) module $(BUILD)/tcpfsm-traffic
+	BUILD=$(BUILD) bench/run.sh
+
 FORCE:
 
 .PHONY: all module tools install clean deps ksrc lint selftests unit vmtest \
-	demo demo-installed teach check check-installed FORCE
+	demo demo-installed teach check check-installed bench FORCE

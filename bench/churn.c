@@ -2,7 +2,7 @@
 /*
  * churn - the benchmark's workload: loopback connection churn
  *
- *   churn [-n CONNECTIONS] [-c CLIENTS] [-s BYTES]
+ *   churn [-n CONNECTIONS] [-c CLIENTS] [-s BYTES] [-w WARMUP]
  *
  * CLIENTS threads (default 4) each open a listener per family and run
  * CONNECTIONS/CLIENTS cycles of connect, accept, write BYTES (default 64)
@@ -13,10 +13,15 @@
  * TCP transitions (five per socket); each thread's two listeners add four
  * (CLOSE -> LISTEN -> CLOSE), outside the timed part.
  *
+ * With -w, each thread first runs WARMUP cycles that are not timed: under
+ * emulation, code the kernel has just patched (a tracer attached or
+ * detached, static keys flipped) is translated again on its first runs.
+ *
  * Prints one line for scripts:
- *   churn connections N clients C bytes B elapsed_ns T
- * elapsed_ns runs from the moment every thread is ready (listeners open)
- * to the end of the last cycle.  Exits 1 on any socket error.
+ *   churn connections N clients C bytes B elapsed_ns T warmup W
+ * elapsed_ns runs from the moment every thread is ready (listeners open,
+ * warm-up done) to the end of the last cycle; N and T do not include the
+ * warm-up.  Exits 1 on any socket error.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,7 +38,7 @@
 #define MAX_CLIENTS 64
 #define MAX_BYTES 65536
 
-static long per_client;
+static long per_client, warmup;
 static size_t nbytes = 64;
 static pthread_barrier_t start;
 
@@ -96,9 +101,11 @@ static void *client_main(void *arg)
 		if (listeners[f] < 0)
 			FAIL("listen");
 	}
-	pthread_barrier_wait(&start);
-	ready = 1;
-	for (i = 0; i < per_client; i++) {
+	for (i = -warmup; i < per_client; i++) {
+		if (i == 0) {
+			pthread_barrier_wait(&start);
+			ready = 1;
+		}
 		int v6 = (i >> 1) & 1, server_first = i & 1;
 		int c, a, first, second;
 
@@ -122,6 +129,8 @@ static void *client_main(void *arg)
 			FAIL("close");
 		cl->done++;
 	}
+	if (!ready)	/* -n 0 */
+		pthread_barrier_wait(&start);
 	for (f = 0; f < 2; f++)
 		close(listeners[f]);
 	free(out);
@@ -165,7 +174,7 @@ int main(int argc, char **argv)
 	long long t0, t1;
 	int c, status = 0;
 
-	while ((c = getopt(argc, argv, "n:c:s:")) != -1) {
+	while ((c = getopt(argc, argv, "n:c:s:w:")) != -1) {
 		switch (c) {
 		case 'n':
 			connections = number(optarg, 1, 100000000, "-n");
@@ -176,8 +185,11 @@ int main(int argc, char **argv)
 		case 's':
 			nbytes = number(optarg, 1, MAX_BYTES, "-s");
 			break;
+		case 'w':
+			warmup = number(optarg, 0, 1000000, "-w");
+			break;
 		default:
-			fprintf(stderr, "usage: churn [-n CONNECTIONS] [-c CLIENTS] [-s BYTES]\n");
+			fprintf(stderr, "usage: churn [-n CONNECTIONS] [-c CLIENTS] [-s BYTES] [-w WARMUP]\n");
 			return 2;
 		}
 	}
@@ -207,7 +219,7 @@ int main(int argc, char **argv)
 		}
 	if (status)
 		return status;
-	printf("churn connections %ld clients %ld bytes %zu elapsed_ns %lld\n",
-	       connections, nclients, nbytes, t1 - t0);
+	printf("churn connections %ld clients %ld bytes %zu elapsed_ns %lld warmup %ld\n",
+	       connections, nclients, nbytes, t1 - t0, warmup);
 	return 0;
 }

@@ -52,14 +52,20 @@ TRACER_SYM = re.compile(
     r"hist_|tracing_map|kprobe|kretprobe|__kretprobe|pre_handler_kretprobe|"
     r"rethook|arch_rethook|ftrace_|bpf_|__bpf_|___bpf_|htab_|__htab_|"
     r"pcpu_freelist|perf_trace_|perf_tp_|perf_swevent_event|tcpfsm_|"
-    r"get_kprobe|opt_pre_handler)")
+    r"get_kprobe|opt_pre_handler|ktime_get_mono_fast_ns)")
+# ... except what shares those prefixes and runs without any tracer:
+# rbtrees, and the BPF hooks compiled into the TCP stack.
+NOT_TRACER_SYM = re.compile(
+    r"^(rb_(first|last|next|prev|erase|insert_color|replace)|bpf_skops_|"
+    r"bpf_lsm_|bpf_sk_storage_)")
 
 
 def tracer_share(syms):
     """Samples in tracer code: (total %, [(pct, sym)] biggest first)."""
     mine = [(p, sym) for p, dso, sym in syms
             if dso == "[tcpfsm]" or (dso == "[kernel.kallsyms]" and
-                                     TRACER_SYM.match(sym))
+                                     TRACER_SYM.match(sym) and
+                                     not NOT_TRACER_SYM.match(sym))
             or sym.startswith("bpf_prog_")]
     return sum(p for p, _ in mine), sorted(mine, reverse=True)
 
@@ -151,9 +157,14 @@ def main():
         runs.setdefault(r["cfg"], []).append(r)
     order = [c for c in ["A"] + cfg["CONFIGS"].split() if c in runs]
     order = list(dict.fromkeys(order))
+    # Transitions per cycle, from every traced run: what it counted, less
+    # the listeners' 4 per thread, over the cycles (warm-up included).
     counted = sorted({int(r["counted"]) for r in b["runs"]
                       if r["counted"] not in ("-", "")})
-    per_run = statistics.median(counted) if counted else None
+    tpcs = sorted({(int(r["counted"]) - 4 * int(r["clients"])) /
+                   (int(r["connections"]) + int(r.get("warmup", 0)) * int(r["clients"]))
+                   for r in b["runs"] if r["counted"] not in ("-", "")})
+    tpc = statistics.median(tpcs) if tpcs else None
 
     def rate(r):
         return int(r["connections"]) / (int(r["elapsed_ns"]) / 1e9)
@@ -188,8 +199,7 @@ def main():
     rows = []
     for c in order:
         rs = [rate(r) for r in runs[c]]
-        ts = [x * per_run / int(runs[c][0]["connections"])
-              for x in rs] if per_run else []
+        ts = [x * tpc for x in rs] if tpc else []
         rr = ratios(c, "A")
         cnt = sorted({r["counted"] for r in runs[c]})
         rows.append((c, rs, ts, rr, cnt))
@@ -374,11 +384,15 @@ def main():
       "up before a run and removed after it; the module is loaded before "
       "each of its runs and unloaded after.")
     p("")
-    if per_run:
-        note = "every traced run counted exactly this" if len(counted) == 1 else \
-            f"traced runs counted {', '.join(map(str, counted))}: median used"
-        p(f"Transitions per run: **{per_run:,}** ({note}); transitions/s = "
-          "that / elapsed time, for the untraced runs too.")
+    if tpc:
+        note = "the same in every traced run" if len(tpcs) == 1 else \
+            f"traced runs gave {', '.join(f'{x:.4f}' for x in tpcs)}: median used"
+        w0 = seq[0] if seq else {}
+        p(f"Transitions per connection cycle: **{tpc:g}** ({note}; each traced "
+          f"run counted {', '.join(f'{x:,}' for x in counted)} = the cycles, "
+          f"{int(w0.get('warmup', 0))} untimed warm-up cycles per thread "
+          "included, x 10, + 4 per thread for the listeners); transitions/s = "
+          "connections/s x that, for the untraced runs too.")
         p("")
     p("| config | what | runs | connections/s min / median / max | "
       "transitions/s min / median / max | rate vs A, pair by pair: median [min, max] | "
@@ -400,13 +414,13 @@ def main():
     dm = [r.get("bpf_misses") for r in runs.get("D", [])]
     if dm:
         short = [int(r["counted"]) for r in runs["D"]
-                 if per_run and r["counted"].isdigit() and int(r["counted"]) < per_run]
+                 if counted and r["counted"].isdigit() and int(r["counted"]) < max(counted)]
         p("")
         p(f"bpftrace's program missed events the kernel skipped because a BPF "
           f"program was already running on that CPU (`recursion_misses` of its "
           f"programs, read from bpftrace's fdinfo after each D run): "
           f"{', '.join(x or '-' for x in dm)}; D runs that counted fewer than "
-          f"{per_run:,} transitions: {len(short)}.")
+          f"{max(counted):,} transitions: {len(short)}.")
     for d in b["skip"]:
         p(f"\nConfiguration {d.get('cfg')} skipped in round {d.get('round')}.")
     if b["strict"]:
@@ -468,7 +482,10 @@ def main():
           "ring buffer, triggers and hist maps, BPF. Shares, unlike rates, do "
           "not move with the host's load. The A row is the control: what the "
           "same patterns catch with no tracer (perf's own sampling, and "
-          "tracing code that runs anyway).")
+          "tracing code that runs anyway). The time-in-state code's clock "
+          "read counts as `ktime_get_mono_fast_ns`; the clocksource's own "
+          "read function under it is shared with the rest of the kernel and "
+          "is not counted. Module symbols come from `/proc/kallsyms`.")
         p("")
         p("| config | samples | in tracer code | biggest tracer symbols (% of samples) |")
         p("|---|---|---|---|")

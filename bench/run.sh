@@ -11,12 +11,16 @@
 #   BENCH_ROUNDS      interleaved rounds of every configuration [10]
 #   BENCH_CONNS       connections per measured run [3000]
 #   BENCH_CLIENTS     concurrent client threads [4]
+#   BENCH_WARMUP      untimed cycles per thread before each timed run [100]
 #   BENCH_CONFIGS     configurations, in round order
 #   BENCH_SCALE_HOLD  connections held in the scale phase [100000]
 #   BENCH_SCALE_CONNS connections churned in the scale phase [100000]
 #   BENCH_PROFILE_CONFIGS  configurations profiled with perf [A B Bmin C C2 D]
 #   BENCH_PROFILE_CONNS    connections per profiled run [4000]
 #   BENCH_MEM         guest memory in MiB [4096]
+#   BENCH_APPEND      guest kernel command line [clocksource=tsc tsc=reliable]:
+#                     the TSC, as on real hardware; TCG's default, the HPET,
+#                     makes every clock read an emulated device access
 #   BENCH_DOC         where the report goes [docs/BENCHMARKS.md]
 #   VMLINUZ           guest kernel [/boot/vmlinuz-<the module's release>]
 set -eu
@@ -59,6 +63,7 @@ python3 bench/callgraph.py "$ko" > "$out/callgraph.txt"
 cat > "$out/config" <<CONF
 CONNS=$conns
 CLIENTS=$clients
+WARMUP=${BENCH_WARMUP:-100}
 ROUNDS=$rounds
 CONFIGS="$configs"
 VERIFY_CONNS=$((clients * 100))
@@ -86,7 +91,7 @@ done
 note "building the guest image"
 # shellcheck disable=SC2086
 selftests/vm/mkinitramfs.sh "$out/initramfs.cpio.gz" "$kver" \
-	"$ko=/lib/tcpfsm/tcpfsm.ko" \
+	"$ko=/lib/tcpfsm/tcpfsm.ko" "$ko=/lib/modules/$kver/extra/tcpfsm.ko" \
 	"$out/churn=/bin/churn" "$out/procstates=/bin/procstates" \
 	"$build/tcpfsm-traffic=/bin/tcpfsm-traffic" \
 	"bench/guest/bench=/jobs/bench" \
@@ -98,7 +103,8 @@ note "booting the guest ($accel, ${mem} MiB); the job's output goes to $out/benc
 vm_start=$(date +%s)
 status=0
 # Ahead of other work on the host where allowed: host load is noise here.
-ACCEL=$accel VM_MEM=$mem VM_TIMEOUT=${BENCH_TIMEOUT:-3000} VM_QUIET=1 nice -n -5 \
+ACCEL=$accel VM_MEM=$mem VM_TIMEOUT=${BENCH_TIMEOUT:-3000} VM_QUIET=1 \
+	VM_APPEND="${BENCH_APPEND-clocksource=tsc tsc=reliable}" nice -n -5 \
 	selftests/vm/run-vm.sh "$vmlinuz" "$out/initramfs.cpio.gz" bench "$out" >&2 || status=$?
 vm_end=$(date +%s)
 

@@ -416,11 +416,16 @@ def main():
         short = [int(r["counted"]) for r in runs["D"]
                  if counted and r["counted"].isdigit() and int(r["counted"]) < max(counted)]
         p("")
-        p(f"bpftrace's program missed events the kernel skipped because a BPF "
-          f"program was already running on that CPU (`recursion_misses` of its "
-          f"programs, read from bpftrace's fdinfo after each D run): "
-          f"{', '.join(x or '-' for x in dm)}; D runs that counted fewer than "
-          f"{max(counted):,} transitions: {len(short)}.")
+        p(f"bpftrace counted fewer than {max(counted):,} transitions in "
+          f"{len(short)} of {len(dm)} D runs ({', '.join(f'{x:,}' for x in short) or 'none'}). "
+          "Its events go through perf's tracepoint path and "
+          "`trace_call_bpf()`, which drop an event that arrives while the "
+          "same path is already running on that CPU (the tracepoint also "
+          "fires in softirq, which can interrupt it) without counting it: "
+          "on 6.1 `trace_call_bpf()` only returns when `bpf_prog_active` is "
+          "taken. The programs' `recursion_misses` (bpftrace's fdinfo, read "
+          f"after each run: {', '.join(x or '-' for x in dm)}) do not see "
+          "these drops.")
     for d in b["skip"]:
         p(f"\nConfiguration {d.get('cfg')} skipped in round {d.get('round')}.")
     if b["strict"]:
@@ -489,7 +494,8 @@ def main():
         p("")
         p("| config | samples | in tracer code | biggest tracer symbols (% of samples) |")
         p("|---|---|---|---|")
-        for c in [x for x in ["A", "B", "Bmin", "C", "C2", "D"] if x in perf]:
+        for c in [x for x in ["A", "B", "Bmin", "Bdwell", "Bnetns", "Btw",
+                              "Bstrict", "C", "C2", "D"] if x in perf]:
             tot, mine = tracer_share(perf[c]["syms"])
             top = ", ".join(f"`{sym}` {pc:.2f}" for pc, sym in mine[:8])
             p(f"| {LABEL.get(c, c)} {c} | {perf[c]['samples']} | {tot:.2f}% | {top} |")

@@ -15,7 +15,8 @@
 #   BENCH_CONFIGS     configurations, in round order
 #   BENCH_SCALE_HOLD  connections held in the scale phase [100000]
 #   BENCH_SCALE_CONNS connections churned in the scale phase [100000]
-#   BENCH_PROFILE_CONFIGS  configurations profiled with perf [A B Bmin C C2 D]
+#   BENCH_PROFILE_CONFIGS  configurations profiled with perf
+#                     [A B Bmin Bdwell Bnetns Btw Bstrict C C2 D]
 #   BENCH_PROFILE_CONNS    connections per profiled run [4000]
 #   BENCH_MEM         guest memory in MiB [4096]
 #   BENCH_APPEND      guest kernel command line [clocksource=tsc tsc=reliable]:
@@ -67,7 +68,7 @@ WARMUP=${BENCH_WARMUP:-100}
 ROUNDS=$rounds
 CONFIGS="$configs"
 VERIFY_CONNS=$((clients * 100))
-PROFILE_CONFIGS="${BENCH_PROFILE_CONFIGS-A B Bmin C C2 D}"
+PROFILE_CONFIGS="${BENCH_PROFILE_CONFIGS-A B Bmin Bdwell Bnetns Btw Bstrict C C2 D}"
 PROFILE_CONNS=${BENCH_PROFILE_CONNS:-4000}
 SCALE_HOLD=$scale_hold
 SCALE_CONNS=$scale_conns

@@ -70,6 +70,17 @@ def tracer_share(syms):
     return sum(p for p, _ in mine), sorted(mine, reverse=True)
 
 
+def config_desc(c):
+    base, alt = c.split("@")[0], "@alt" in c
+    return CONFIGS.get(base, c) + (", **with the alternative module** "
+                                   "(BENCH_ALT_KO)" if alt else "")
+
+
+def label(c):
+    base = c.split("@")[0]
+    return LABEL.get(base, "") + (" alt" if "@alt" in c else "")
+
+
 def kv(line):
     return dict(re.findall(r"(\w+)=(\S+)", line))
 
@@ -161,10 +172,12 @@ def main():
     # the listeners' 4 per thread, over the cycles (warm-up included).
     counted = sorted({int(r["counted"]) for r in b["runs"]
                       if r["counted"] not in ("-", "")})
+    # The workload is deterministic: the largest count is the exact one
+    # (some tracers lose an event now and then, see below).
     tpcs = sorted({(int(r["counted"]) - 4 * int(r["clients"])) /
                    (int(r["connections"]) + int(r.get("warmup", 0)) * int(r["clients"]))
                    for r in b["runs"] if r["counted"] not in ("-", "")})
-    tpc = statistics.median(tpcs) if tpcs else None
+    tpc = max(tpcs) if tpcs else None
 
     def rate(r):
         return int(r["connections"]) / (int(r["elapsed_ns"]) / 1e9)
@@ -336,14 +349,15 @@ def main():
     if accel == "tcg":
         p("")
         p("**These timings are emulated.** Under TCG every guest instruction is "
-          "translated by QEMU on one host thread, so absolute rates say nothing "
-          "about real hardware and the cost of each kind of instruction is "
-          "distorted (e.g. atomics and kprobe traps cost more than on a real "
-          "CPU). Only ratios between configurations of this one run mean "
-          "something, and they are measured pair by pair for that reason. Run "
-          "`make bench BENCH_ACCEL=kvm` where `/dev/kvm` works for real timings. "
-          "Instruction counts (callgrind) and memory do not depend on the "
-          "accelerator.")
+          "translated by QEMU and run on one host thread (both vCPUs in turn), "
+          "so absolute rates say nothing about real hardware, and the relative "
+          "cost of different code need not be a real CPU's either. Only ratios "
+          "between configurations of this one run mean something, and they "
+          "are measured pair by pair for that reason; the host is shared, so "
+          "some runs are slowed from outside (see A2). Run "
+          "`make bench BENCH_ACCEL=kvm` where `/dev/kvm` works for real "
+          "timings. Instruction counts (callgrind) and memory do not depend on "
+          "the accelerator.")
         if start.get("clocksource", "tsc") != "tsc":
             p("")
             p(f"The guest's clocksource is `{start.get('clocksource')}`, not the "
@@ -385,14 +399,12 @@ def main():
       "each of its runs and unloaded after.")
     p("")
     if tpc:
-        note = "the same in every traced run" if len(tpcs) == 1 else \
-            f"traced runs gave {', '.join(f'{x:.4f}' for x in tpcs)}: median used"
         w0 = seq[0] if seq else {}
-        p(f"Transitions per connection cycle: **{tpc:g}** ({note}; each traced "
-          f"run counted {', '.join(f'{x:,}' for x in counted)} = the cycles, "
-          f"{int(w0.get('warmup', 0))} untimed warm-up cycles per thread "
-          "included, x 10, + 4 per thread for the listeners); transitions/s = "
-          "connections/s x that, for the untraced runs too.")
+        p(f"Transitions per connection cycle: **{tpc:g}** (a traced run counts "
+          f"{max(counted):,}: the cycles, {int(w0.get('warmup', 0))} untimed "
+          "warm-up cycles per thread included, x 10, + 4 per thread for the "
+          "listeners); transitions/s = connections/s x that, for the untraced "
+          "runs too.")
         p("")
     p("| config | what | runs | connections/s min / median / max | "
       "transitions/s min / median / max | rate vs A, pair by pair: median [min, max] | "
@@ -402,7 +414,7 @@ def main():
         rrs = (f"{statistics.median(rr):.3f} [{min(rr):.3f}, {max(rr):.3f}]"
                if rr and c != "A" else "1")
         ov = pct(1 - statistics.median(rr)) if rr and c != "A" else "-"
-        p(f"| {LABEL.get(c, c)} {c} | {CONFIGS.get(c, c)} | {len(rs)} | "
+        p(f"| {label(c)} {c} | {config_desc(c)} | {len(rs)} | "
           f"{fmt(min(rs))} / {fmt(statistics.median(rs))} / {fmt(max(rs))} | "
           f"{fmt(min(ts)) if ts else '-'} / {fmt(statistics.median(ts)) if ts else '-'} / "
           f"{fmt(max(ts)) if ts else '-'} | {rrs} | {ov} | {', '.join(cnt)} |")
@@ -411,21 +423,34 @@ def main():
       "it), the median over the rounds; negative means the run with the "
       "tracer was faster, i.e. noise. A2 is an untraced run measured exactly "
       "like a tracer's: its ratios show the noise of this run.")
-    dm = [r.get("bpf_misses") for r in runs.get("D", [])]
-    if dm:
-        short = [int(r["counted"]) for r in runs["D"]
-                 if counted and r["counted"].isdigit() and int(r["counted"]) < max(counted)]
+    if counted:
+        top = max(counted)
+        shortby = {c: [int(r["counted"]) for r in runs[c]
+                       if r["counted"].isdigit() and int(r["counted"]) < top]
+                   for c in order}
+        traced = [c for c in order if any(r["counted"].isdigit() for r in runs[c])]
+        exact = [c for c in traced if not shortby[c]]
         p("")
-        p(f"bpftrace counted fewer than {max(counted):,} transitions in "
-          f"{len(short)} of {len(dm)} D runs ({', '.join(f'{x:,}' for x in short) or 'none'}). "
-          "Its events go through perf's tracepoint path and "
-          "`trace_call_bpf()`, which drop an event that arrives while the "
-          "same path is already running on that CPU (the tracepoint also "
-          "fires in softirq, which can interrupt it) without counting it: "
-          "on 6.1 `trace_call_bpf()` only returns when `bpf_prog_active` is "
-          "taken. The programs' `recursion_misses` (bpftrace's fdinfo, read "
-          f"after each run: {', '.join(x or '-' for x in dm)}) do not see "
-          "these drops.")
+        p(f"The workload makes {top:,} transitions per run; counted exactly "
+          f"that in every run by: {', '.join(exact) or 'none'}. "
+          + " ".join(f"{c} counted fewer in {len(v)} of {len(runs[c])} runs "
+                     f"({', '.join(f'{x:,}' for x in v)})."
+                     for c, v in shortby.items() if v))
+        if any(shortby.get(c) for c in ("C", "C2")):
+            p("The trace event (and so the hist trigger, which runs only once "
+              "the event's record is reserved: `if (!entry) return;` in "
+              "`trace_event_raw_event_*`) loses an event when the ring buffer "
+              "refuses a nested reservation on the same CPU "
+              "(`trace_recursive_lock()`), which happens when the tracepoint "
+              "fires in softirq at the edge of another context.")
+        if shortby.get("D"):
+            dm = [r.get("bpf_misses") for r in runs.get("D", [])]
+            p("bpftrace's events go through perf's tracepoint path and "
+              "`trace_call_bpf()`, which on 6.1 return without running the "
+              "program, and without counting it, when the same path is "
+              "already running on that CPU (`bpf_prog_active`); the "
+              "programs' `recursion_misses` (bpftrace's fdinfo, after each "
+              f"run: {', '.join(x or '-' for x in dm)}) do not see these.")
     for d in b["skip"]:
         p(f"\nConfiguration {d.get('cfg')} skipped in round {d.get('round')}.")
     if b["strict"]:
@@ -452,6 +477,23 @@ def main():
           f"[{min(rr):.3f}, {max(rr):.3f}] | {pct(1 - statistics.median(rr))} |")
     p("")
 
+    alts = [c for c in order if c.endswith("@alt") and c[:-4] in norm]
+    if alts:
+        p("### The alternative module against the current one")
+        p("")
+        p("Each configuration with the module given in `BENCH_ALT_KO` "
+          "against the same configuration with the current module, round by "
+          "round (both first taken against the A runs around them).")
+        p("")
+        p("| configuration | rate ratio alt / current, median [min, max] | cost change (median) |")
+        p("|---|---|---|")
+        for c in alts:
+            rr = ratios(c, c[:-4])
+            if rr:
+                p(f"| {c[:-4]} | {statistics.median(rr):.3f} [{min(rr):.3f}, "
+                  f"{max(rr):.3f}] | {pct(1 - statistics.median(rr))} |")
+        p("")
+
     p("### The tracers count the same thing")
     p("")
     p(f"Before the rounds, one churn of {int(cfg['VERIFY_CONNS']):,} connections "
@@ -469,7 +511,8 @@ def main():
       ("" if "bpftrace" in srcs else " (bpftrace did not run)") + ".")
     bs = b["misc"].get("bpftrace_start", {})
     if bs:
-        p(f" bpftrace {b['misc'].get('bpftrace', {}).get('version', '')} took "
+        p("")
+        p(f"bpftrace {b['misc'].get('bpftrace', {}).get('version', '')} took "
           f"{bs.get('seconds')} s from start to exit on that run (compiling its "
           "program with LLVM, in the guest); in configuration D only the churn "
           "itself is timed.")
@@ -490,15 +533,18 @@ def main():
           "tracing code that runs anyway). The time-in-state code's clock "
           "read counts as `ktime_get_mono_fast_ns`; the clocksource's own "
           "read function under it is shared with the rest of the kernel and "
-          "is not counted. Module symbols come from `/proc/kallsyms`.")
+          "is not counted. The module's symbols come from its `.ko`, copied "
+          "under `/lib/modules` in the guest.")
         p("")
         p("| config | samples | in tracer code | biggest tracer symbols (% of samples) |")
         p("|---|---|---|---|")
-        for c in [x for x in ["A", "B", "Bmin", "Bdwell", "Bnetns", "Btw",
-                              "Bstrict", "C", "C2", "D"] if x in perf]:
+        known = ["A", "B", "Bmin", "Bdwell", "Bnetns", "Btw", "Bstrict",
+                 "C", "C2", "D"]
+        for c in [x for x in known if x in perf] + \
+                [x for x in perf if x not in known]:
             tot, mine = tracer_share(perf[c]["syms"])
             top = ", ".join(f"`{sym}` {pc:.2f}" for pc, sym in mine[:8])
-            p(f"| {LABEL.get(c, c)} {c} | {perf[c]['samples']} | {tot:.2f}% | {top} |")
+            p(f"| {label(c)} {c} | {perf[c]['samples']} | {tot:.2f}% | {top} |")
         p("")
         p("Symbols under 0.05% of the samples are not listed by `perf report` "
           "and not counted.")
@@ -639,18 +685,31 @@ def main():
     p("## Method, and how to run it")
     p("")
     p("```")
-    p("make bench                     # installs valgrind and bpftrace if missing")
+    p("make bench                     # installs valgrind, bpftrace, linux-perf if missing")
     p("make bench BENCH_ACCEL=kvm     # where /dev/kvm works")
     p("```")
     p("")
     p("`bench/run.sh` documents the knobs (`BENCH_ROUNDS`, `BENCH_CONNS`, "
-      "`BENCH_CLIENTS`, `BENCH_CONFIGS`, `BENCH_SCALE_HOLD`, "
-      "`BENCH_SCALE_CONNS`, `BENCH_MEM`). One run: the hot path under "
-      "callgrind and the probe's call graph on the host; then one guest "
-      "boot (`bench/guest/bench`) with the module, `churn`, `procstates`, "
-      "`tcpfsm-traffic` and Debian's bpftrace with every library `ldd` "
-      "lists, for the verification, the interleaved rounds, the memory "
-      "steps and the scale phase; then this file.")
+      "`BENCH_CLIENTS`, `BENCH_WARMUP`, `BENCH_CONFIGS`, "
+      "`BENCH_PROFILE_CONFIGS`, `BENCH_SCALE_HOLD`, `BENCH_SCALE_CONNS`, "
+      "`BENCH_MEM`, `BENCH_APPEND`, and `BENCH_ALT_KO` to measure a changed "
+      "module against the current one as configurations `X@alt`). One run: "
+      "the hot path under callgrind and the probe's call graph on the host; "
+      "then one guest boot (`bench/guest/bench`) with the module, `churn`, "
+      "`procstates`, `tcpfsm-traffic`, and Debian's bpftrace and perf with "
+      "every library `ldd` lists, for the verification, the interleaved "
+      "rounds, the profiles, the memory steps and the scale phase; then "
+      "this file.")
+    p("")
+    p("* Each timed run is preceded, in the same process, by untimed warm-up "
+      "cycles: under TCG, kernel code that was just patched (a tracer "
+      "attached or detached, a static key flipped) is translated again the "
+      "first times it runs, which would otherwise be charged to whichever "
+      "configuration runs first after the patching.")
+    p("* The guest boots with `clocksource=tsc tsc=reliable` (`BENCH_APPEND`), "
+      "the clock real hardware uses; TCG guests otherwise pick the HPET, "
+      "whose every read is an emulated device access (it made the "
+      "time-in-state code's clock read look many times dearer).")
     p("")
     p("* (C) uses a trace instance `bench` with a 1408 KiB buffer per CPU in "
       "overwrite mode; its event count is `entries + overrun` of each CPU.")

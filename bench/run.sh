@@ -23,6 +23,8 @@
 #                     the TSC, as on real hardware; TCG's default, the HPET,
 #                     makes every clock read an emulated device access
 #   BENCH_DOC         where the report goes [docs/BENCHMARKS.md]
+#   BENCH_ALT_KO      another build of tcpfsm.ko: configurations named X@alt
+#                     (e.g. BENCH_CONFIGS="B B@alt") load it instead
 #   VMLINUZ           guest kernel [/boot/vmlinuz-<the module's release>]
 set -eu
 
@@ -98,7 +100,7 @@ selftests/vm/mkinitramfs.sh "$out/initramfs.cpio.gz" "$kver" \
 	"bench/guest/bench=/jobs/bench" \
 	"bench/guest/transitions.bt=/bench/transitions.bt" \
 	"bench/guest/churn-bpf=/bench/churn-bpf" \
-	"$out/config=/bench/config" $extra
+	"$out/config=/bench/config" ${BENCH_ALT_KO:+"$BENCH_ALT_KO=/lib/tcpfsm/alt.ko"} $extra
 
 note "booting the guest ($accel, ${mem} MiB); the job's output goes to $out/bench.out"
 vm_start=$(date +%s)

@@ -159,7 +159,7 @@ check-installed: lint unit vmtest
 
 # Benchmarks: the churn under every tracer, the hot path's instructions,
 # memory and scale; rewrites docs/BENCHMARKS.md from the run's data.
-# About 20 minutes under TCG; BENCH_ACCEL=kvm where /dev/kvm works, other
+# About 15 minutes under TCG; BENCH_ACCEL=kvm where /dev/kvm works, other
 # knobs in bench/run.sh.  Dependencies first, as for demo and check.
 bench:
 	selftests/vm/deps.sh bench

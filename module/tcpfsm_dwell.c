@@ -100,29 +100,31 @@ static void tcpfsm_dwell_miss(void)
 }
 
 /*
- * The entry of @obj: its slot, and its value in *@v, or -ENOENT (also for
- * a slot whose value is not @obj's, see the tag above).
+ * Find the slot of @obj (or a negative error) and its value in *@v.  A
+ * value whose tag is not @obj's (see above) reads as state 0, which no
+ * stay is in: the stay is then a miss, and the slot is still reused.
  */
-static long tcpfsm_dwell_get(const void *obj, u64 *v)
+static long tcpfsm_dwell_find(const void *obj, u64 *v)
 {
 	long slot = tcpfsm_sktable_find(&tcpfsm_dwell_map, obj);
 
-	if (slot < 0)
-		return slot;
-	*v = READ_ONCE(tcpfsm_dwell_map.values[slot]);
-	if (TCPFSM_DWELL_TAG(*v) != hash_ptr(obj, 8))
-		return -ENOENT;
+	*v = 0;
+	if (slot >= 0) {
+		*v = READ_ONCE(tcpfsm_dwell_map.values[slot]);
+		if (TCPFSM_DWELL_TAG(*v) != hash_ptr(obj, 8))
+			*v = 0;
+	}
 	return slot;
 }
 
 /*
- * Remember that @obj is in @state since @since.  If the table is full the
- * stay is not timed; the miss is counted when it ends.
+ * Remember that @obj, at @slot if it has one, is in @state since @since.
+ * If the table is full the stay is not timed; the miss is counted when it
+ * ends.
  */
-static void tcpfsm_dwell_store(const void *obj, u64 since, unsigned int state)
+static void tcpfsm_dwell_store(const void *obj, long slot, u64 since,
+			       unsigned int state)
 {
-	long slot = tcpfsm_sktable_find(&tcpfsm_dwell_map, obj);
-
 	if (slot < 0)
 		slot = tcpfsm_sktable_insert(&tcpfsm_dwell_map, obj);
 	if (slot >= 0)
@@ -130,11 +132,10 @@ static void tcpfsm_dwell_store(const void *obj, u64 since, unsigned int state)
 			   tcpfsm_dwell_entry(obj, since, state));
 }
 
-/* The stay @obj recorded ends now, if it is a stay in @state. */
-static void tcpfsm_dwell_end(const void *obj, long slot, u64 v,
-			     unsigned int state, u64 now)
+/* The stay recorded in @v ends now, if it is a stay in @state. */
+static void tcpfsm_dwell_end(u64 v, unsigned int state, u64 now)
 {
-	if (slot >= 0 && TCPFSM_DWELL_STATE(v) == state)
+	if (v && TCPFSM_DWELL_STATE(v) == state)
 		tcpfsm_dwell_add(state, TCPFSM_DWELL_SINCE(v), now);
 	else
 		tcpfsm_dwell_miss();
@@ -142,26 +143,25 @@ static void tcpfsm_dwell_end(const void *obj, long slot, u64 v,
 
 /*
  * A TCP socket went from @from to @to; @birth: it did not exist before.
- * A close() that re-enters the same state does not end the stay.
+ * A close() that re-enters the same state does not end the stay.  One
+ * lookup serves the whole update.
  */
 void __tcpfsm_dwell_transition(const struct sock *sk, unsigned int from,
 			       unsigned int to, bool birth)
 {
-	u64 now = tcpfsm_now_us(), v = 0;
+	u64 now, v;
 	long slot;
 
 	if (from == to)
 		return;
-	slot = tcpfsm_dwell_get(sk, &v);
+	now = tcpfsm_now_us();
+	slot = tcpfsm_dwell_find(sk, &v);
 	/* CLOSE: handed over to a time-wait sock, timed there. */
-	if (!birth && !(slot >= 0 && TCPFSM_DWELL_STATE(v) == TCPFSM_CLOSE))
-		tcpfsm_dwell_end(sk, slot, v, from, now);
-	if (to != TCPFSM_CLOSE) {
-		tcpfsm_dwell_store(sk, now, to);
-		return;
-	}
-	slot = tcpfsm_sktable_find(&tcpfsm_dwell_map, sk);
-	if (slot >= 0)
+	if (!birth && !(v && TCPFSM_DWELL_STATE(v) == TCPFSM_CLOSE))
+		tcpfsm_dwell_end(v, from, now);
+	if (to != TCPFSM_CLOSE)
+		tcpfsm_dwell_store(sk, slot, now, to);
+	else if (slot >= 0)
 		tcpfsm_sktable_remove(&tcpfsm_dwell_map, slot);
 }
 
@@ -174,42 +174,41 @@ void __tcpfsm_dwell_transition(const struct sock *sk, unsigned int from,
 void __tcpfsm_dwell_handover(const struct sock *sk, unsigned int from,
 			     const void *tw, unsigned int substate)
 {
-	u64 now = tcpfsm_now_us(), v = 0, since = 0;
-	long slot = tcpfsm_dwell_get(sk, &v);
+	u64 now = tcpfsm_now_us(), v, since = 0;
+	long slot = tcpfsm_dwell_find(sk, &v);
 
-	if (slot >= 0 && TCPFSM_DWELL_STATE(v) == from)
+	if (v && TCPFSM_DWELL_STATE(v) == from)
 		since = TCPFSM_DWELL_SINCE(v);
 	if (substate == TCPFSM_TIME_WAIT) {
 		tcpfsm_dwell_add(from, since, now);
 		since = now;
 	}
-	tcpfsm_dwell_store(sk, now, TCPFSM_CLOSE);
-	tcpfsm_dwell_store(tw, since, substate);
+	tcpfsm_dwell_store(sk, slot, now, TCPFSM_CLOSE);
+	slot = tcpfsm_sktable_find(&tcpfsm_dwell_map, tw);
+	tcpfsm_dwell_store(tw, slot, since, substate);
 }
 
 /* The orphan's time-wait sock got the peer's FIN: FIN_WAIT2 ends. */
 void __tcpfsm_dwell_tw_fin(const void *tw)
 {
-	u64 now = tcpfsm_now_us(), v = 0;
-	long slot = tcpfsm_dwell_get(tw, &v);
+	u64 now = tcpfsm_now_us(), v;
+	long slot = tcpfsm_dwell_find(tw, &v);
 
-	tcpfsm_dwell_end(tw, slot, v, TCPFSM_FIN_WAIT2, now);
-	tcpfsm_dwell_store(tw, now, TCPFSM_TIME_WAIT);
+	tcpfsm_dwell_end(v, TCPFSM_FIN_WAIT2, now);
+	tcpfsm_dwell_store(tw, slot, now, TCPFSM_TIME_WAIT);
 }
 
 /* A time-wait sock is gone: its TIME_WAIT (or orphan FIN_WAIT2) ends. */
 void __tcpfsm_dwell_tw_gone(const void *tw)
 {
-	u64 v = 0;
-	long slot = tcpfsm_dwell_get(tw, &v);
+	u64 v;
+	long slot = tcpfsm_dwell_find(tw, &v);
 
-	if (slot < 0) {
-		tcpfsm_dwell_miss();
-		slot = tcpfsm_sktable_find(&tcpfsm_dwell_map, tw);
-	} else {
+	if (v)
 		tcpfsm_dwell_add(TCPFSM_DWELL_STATE(v), TCPFSM_DWELL_SINCE(v),
 				 tcpfsm_now_us());
-	}
+	else
+		tcpfsm_dwell_miss();
 	if (slot >= 0)
 		tcpfsm_sktable_remove(&tcpfsm_dwell_map, slot);
 }

@@ -47,9 +47,10 @@ static bool tcpfsm_timewait = true;
 module_param_named(timewait, tcpfsm_timewait, bool, 0444);
 MODULE_PARM_DESC(timewait, "Track time-wait socks with kprobes (default 1)");
 
-static bool tcpfsm_dwell = true;
+/* Off by default: a table lookup and a clock read on every TCP event. */
+static bool tcpfsm_dwell;
 module_param_named(dwell, tcpfsm_dwell, bool, 0444);
-MODULE_PARM_DESC(dwell, "Keep time-in-state histograms (default 1)");
+MODULE_PARM_DESC(dwell, "Keep time-in-state histograms (default 0)");
 
 static unsigned int tcpfsm_dwell_sockets = 65536;
 

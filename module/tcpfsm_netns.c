@@ -59,7 +59,12 @@ struct tcpfsm_ns_counters __percpu *tcpfsm_ns_counters(const struct net *net)
 	/* Without the pernet ops, tcpfsm_net_id names someone else's data. */
 	if (!tcpfsm_netns_active())
 		return NULL;
-	pn = net_generic(net, tcpfsm_net_id);
+	/*
+	 * net_generic() without its rcu_read_lock(), two calls on a
+	 * preemptible kernel: preemption is already disabled here, which is
+	 * a read-side critical section of RCU too.
+	 */
+	pn = rcu_dereference_sched(net->gen)->ptr[tcpfsm_net_id];
 	if (unlikely(!pn))
 		return NULL;
 	c = READ_ONCE(pn->pcpu);

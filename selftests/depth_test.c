@@ -168,7 +168,7 @@ TEST_F_TIMEOUT(depth, tutorial_sequences_and_2msl, 180)
 	int f, t, status;
 	pid_t pid;
 
-	ASSERT_EQ(0, tf_module_load(""));
+	ASSERT_EQ(0, tf_module_load("dwell=1"));
 	ASSERT_EQ(1, stat_of(_metadata, "timewait_tracking"));
 
 	pid = fork();
@@ -386,7 +386,7 @@ TEST_F(depth, dwell_matches_measured_ages)
 	struct tf_dwell d;
 	int l, c, a;
 
-	ASSERT_EQ(0, tf_module_load(""));
+	ASSERT_EQ(0, tf_module_load("dwell=1"));
 	ASSERT_EQ(1, stat_of(_metadata, "dwell"));
 	l = tf_listener(AF_INET, 4, &port);
 	ASSERT_LE(0, l);
@@ -693,7 +693,7 @@ TEST_F(depth, netns_off_with_sockets_at_load)
 	a = accept(l, NULL, NULL);
 	ASSERT_LE(0, a);
 	ASSERT_EQ(0, ac->run(AF_INET));
-	ASSERT_EQ(0, tf_module_load("netns_cap=0"));
+	ASSERT_EQ(0, tf_module_load("netns_cap=0 dwell=1"));
 	ASSERT_EQ(1, stat_of(_metadata, "timewait_tracking"));
 	ASSERT_NE(0, access(TF_DEBUGFS "/netns", F_OK));
 	ASSERT_LE(4, stat_of(_metadata, "seeded"));

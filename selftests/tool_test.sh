@@ -36,7 +36,7 @@ rows() {
 
 echo "TAP version 13"
 
-insmod "$KO" inject=1
+insmod "$KO" inject=1 dwell=1
 tcpfsm-traffic -n 1 >"$T/traffic" 2>&1
 ok $? "traffic generator runs every scenario"
 echo "TCP ESTABLISHED SYN_SENT 192.0.2.1:80 192.0.2.2:4242" > $D/inject

@@ -19,7 +19,7 @@ STATE = {1: "ESTABLISHED", 2: "SYN_SENT", 3: "SYN_RECV", 4: "FIN_WAIT1",
 CONFIGS = {
     "A": "no tracer",
     "A2": "no tracer, run as if it were a tracer: the noise floor",
-    "B": "tcpfsm, default parameters (dwell=1 netns_cap=64 timewait=1)",
+    "B": "tcpfsm, default parameters (dwell=0 netns_cap=64 timewait=1)",
     "Bstrict": "tcpfsm strict=1: every `linux` pair is logged (prices the log path)",
     "Bmin": "tcpfsm dwell=0 netns_cap=0 timewait=0: classify and count only",
     "Bdwell": "tcpfsm dwell=1 netns_cap=0 timewait=0",
@@ -611,12 +611,19 @@ def main():
         p(f"| `{f[0]}` | {f[2]} | {f[4]} |")
     p("")
     if exts:
+        names = {e[0] for e in exts}
+        why = []
+        if names & {"__rcu_read_lock", "__rcu_read_unlock"}:
+            why.append("`__rcu_read_lock`/`__rcu_read_unlock` mark an RCU "
+                       "read-side section (a per-task counter, not a lock)")
+        if "ktime_get_mono_fast_ns" in names:
+            why.append("`ktime_get_mono_fast_ns` is the clock of the "
+                       "time-in-state feature (dwell=1 only)")
         p("Kernel functions called: " + ", ".join(
             f"`{e[0]}` (from `{e[2]}`)" for e in exts) + ". "
-          "`__rcu_read_lock`/`__rcu_read_unlock` come from `net_generic()` "
-          "(per-namespace counters only): an RCU read-side section, a per-task "
-          "counter, not a lock. The locked instructions are `cmpxchg` claims in "
-          "the time-in-state table (dwell only).")
+          + ("; ".join(why) + ". " if why else "")
+          + "The locked instructions are `cmpxchg` claims in the "
+          "time-in-state table (dwell=1 only).")
     p("Calls that allocate, free, lock or sleep: **"
       + (", ".join(forbidden) if forbidden else "none") + "**.")
     p("")
@@ -640,9 +647,9 @@ def main():
           f"{fmt(int(m['memory_bytes']))} | "
           f"{fmt(int(m['coresize']))} | {m['dwell_tracked']} |")
     p("")
-    p("The time-in-state table has a fixed number of slots (`dwell_sockets`, "
-      "65536 by default): with more sockets than that, exits are counted in "
-      "`dwell_misses` instead of growing it.")
+    p("With `dwell=1` the time-in-state table has a fixed number of slots "
+      "(`dwell_sockets`, 65536 by default): with more sockets than that, exits "
+      "are counted in `dwell_misses` instead of growing it.")
     p("")
 
     p("## Scale")
@@ -662,10 +669,10 @@ def main():
           f"by the hist trigger: **{int(sc.get('transitions_hist', 0)):,}**, "
           f"in {sc.get('pairs')} pairs, every pair equal: "
           f"**{'yes' if not any('scale: tcpfsm and hist differ' in f for f in b['fail']) else 'NO'}**;")
+        misses = int(sc.get('dwell_misses', 0))
         p(f"* illegal {sc.get('illegal')}, unknown_state {sc.get('unknown_state')}, "
-          f"seed_uncertain {sc.get('seed_uncertain')}; dwell_misses "
-          f"{int(sc.get('dwell_misses', 0)):,} (the time-in-state table is full, as "
-          "designed).")
+          f"seed_uncertain {sc.get('seed_uncertain')}; dwell_misses {misses:,}"
+          + (" (the time-in-state table is full, as designed)." if misses else "."))
         p("")
         p("Gauges (`states` CURRENT) against `/proc/net/tcp` + `/proc/net/tcp6` "
           "counted by `bench/procstates.c`, as `gauge before / proc / gauge "

@@ -86,7 +86,6 @@ enum tcpfsm_ctx {
 
 /* One transition to be judged, described independently of any socket. */
 struct tcpfsm_event {
-	const struct sock *sk;	/* NULL when injected */
 	unsigned int proto;	/* enum tcpfsm_proto */
 	u16 family;		/* AF_INET or AF_INET6 */
 	int from;

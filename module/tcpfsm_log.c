@@ -97,7 +97,6 @@ void tcpfsm_log_add(const struct tcpfsm_event *ev)
 	rec->seq = tcpfsm_log_head++;
 	rec->ts_ns = ts;
 	rec->ev = *ev;
-	rec->ev.sk = NULL;	/* may be freed by the time anyone reads this */
 	rec->cpu = raw_smp_processor_id();
 	rec->pid = task_pid_nr(current);
 	rec->ctx = tcpfsm_context();

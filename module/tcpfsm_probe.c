@@ -45,7 +45,6 @@ void tcpfsm_event_from_sock(struct tcpfsm_event *ev, const struct sock *sk,
 	const struct inet_sock *inet = inet_sk(sk);
 
 	memset(ev, 0, sizeof(*ev));
-	ev->sk = sk;
 	ev->proto = tcpfsm_proto_index(sk->sk_protocol);
 	ev->family = sk->sk_family;
 	ev->from = from;
@@ -94,7 +93,10 @@ static noinline void tcpfsm_report_sock(const struct sock *sk, int from,
 	tcpfsm_report(&ev, action);
 }
 
-/* Judge a synthetic transition exactly as the probe would, without counting it. */
+/*
+ * Judge a written transition exactly as the probe would.  It counts as
+ * injected, and as illegal if it is, never in the transition counts.
+ */
 void tcpfsm_judge(struct tcpfsm_event *ev)
 {
 	u8 action = tcpfsm_action(tcpfsm_tcp_actions, ev->proto, ev->from,

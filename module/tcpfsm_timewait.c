@@ -53,7 +53,10 @@ static bool tcpfsm_tw_is_tcp(const struct inet_timewait_sock *tw)
 	       prot->twsk_prot->twsk_destructor == tcp_twsk_destructor;
 }
 
-/* Entering substate TIME_WAIT also counts as entering TIME_WAIT. */
+/*
+ * A time-wait sock enters substate @sub: its gauge, and in its namespace
+ * either an entry into TIME_WAIT or an orphan that stays in FIN_WAIT2.
+ */
 static void tcpfsm_tw_count_in(struct tcpfsm_ns_counters __percpu *ns,
 			       enum tcpfsm_tw_sub sub)
 {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * render_common.c - what several views print the same way: the start of a
- * JSON document, the stats object, the module line, number widths.
+ * JSON document, the stats and sockets objects, the module line, number
+ * widths.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -49,6 +50,25 @@ void json_stats(struct json *j, const struct snap *s)
 		json_key(j, tf_stat_names[k]);
 		if (TF_HAVE(&s->stats, k))
 			json_u64(j, s->stats.val[k]);
+		else
+			json_null(j);
+	}
+	json_obj_end(j);
+}
+
+/* "sockets": the live TCP gauge of each RFC state (null where none is kept). */
+void json_sockets(struct json *j, const struct snap *s)
+{
+	size_t i;
+
+	json_key(j, "sockets");
+	json_obj(j);
+	for (i = 0; i < FSM_NRFC; i++) {
+		const struct tf_state_row *r = snap_state(s, FSM_TCP, fsm_rfc_order[i]);
+
+		json_key(j, fsm_state_name(fsm_rfc_order[i]));
+		if (r && r->has_current)
+			json_i64(j, r->current);
 		else
 			json_null(j);
 	}

@@ -33,18 +33,7 @@ int cmd_summary(const struct opts *op, struct out *o)
 	first = s.log.n > NEWEST ? s.log.n - NEWEST : 0;
 	if (op->json) {
 		json_begin_doc(&j, o, op, "summary");
-		json_key(&j, "sockets");
-		json_obj(&j);
-		for (i = 0; i < FSM_NRFC; i++) {
-			const struct tf_state_row *r = snap_state(&s, FSM_TCP, fsm_rfc_order[i]);
-
-			json_key(&j, fsm_state_name(fsm_rfc_order[i]));
-			if (r && r->has_current)
-				json_i64(&j, r->current);
-			else
-				json_null(&j);
-		}
-		json_obj_end(&j);
+		json_sockets(&j, &s);
 		json_key(&j, "totals");
 		json_obj(&j);
 		for (i = 0; i < sizeof(totals) / sizeof(totals[0]); i++)

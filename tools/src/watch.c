@@ -115,18 +115,7 @@ void watch_render(struct out *o, const struct snap *prev, const struct snap *cur
 		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
 			json_ku64(&j, tf_stat_names[keys[k]], snap_stat(cur, keys[k]));
 		json_obj_end(&j);
-		json_key(&j, "sockets");
-		json_obj(&j);
-		for (i = 0; i < FSM_NRFC; i++) {
-			const struct tf_state_row *r = snap_state(cur, FSM_TCP, fsm_rfc_order[i]);
-
-			json_key(&j, fsm_state_name(fsm_rfc_order[i]));
-			if (r && r->has_current)
-				json_i64(&j, r->current);
-			else
-				json_null(&j);
-		}
-		json_obj_end(&j);
+		json_sockets(&j, cur);
 		json_key(&j, "transitions");
 		json_arr(&j);
 		for (i = 0; i < n; i++) {

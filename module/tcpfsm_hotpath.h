@@ -60,6 +60,40 @@ struct tcpfsm_counters {
 	s64 tw_gauge[TCPFSM_TW_NSUB];	/* time-wait socks per substate */
 };
 
+/*
+ * Fill the TCP verdict and action arrays from the reference table: a pair
+ * without a rule is illegal, and @strict turns "linux" into "illegal".
+ * @verdicts may be NULL when only the actions are wanted.
+ */
+static inline void tcpfsm_actions_fill(u8 (*verdicts)[TCPFSM_NSLOTS],
+				       u8 (*actions)[TCPFSM_NSLOTS], bool strict)
+{
+	unsigned int i, from, to;
+
+	for (from = 0; from < TCPFSM_NSLOTS; from++)
+		for (to = 0; to < TCPFSM_NSLOTS; to++) {
+			if (verdicts)
+				verdicts[from][to] = TCPFSM_ILLEGAL;
+			actions[from][to] = TCPFSM_ACT_REPORT;
+		}
+
+	for (i = 0; i < TCPFSM_NRULES; i++) {
+		const struct tcpfsm_rule *r = &tcpfsm_rules[i];
+		u8 verdict = r->verdict;
+		u8 action = 0;
+
+		if (strict && verdict == TCPFSM_LINUX)
+			verdict = TCPFSM_ILLEGAL;
+		if (verdict == TCPFSM_ILLEGAL)
+			action |= TCPFSM_ACT_REPORT;
+		if (r->flags & TCPFSM_BIRTH)
+			action |= TCPFSM_ACT_BIRTH;
+		if (verdicts)
+			verdicts[r->from][r->to] = verdict;
+		actions[r->from][r->to] = action;
+	}
+}
+
 /* The action for a (proto, from, to) event; @actions is the TCP table. */
 static __always_inline u8 tcpfsm_action(const u8 (*actions)[TCPFSM_NSLOTS],
 					unsigned int proto, unsigned int from,

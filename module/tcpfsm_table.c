@@ -20,28 +20,7 @@ static_assert(TCPFSM_ILLEGAL == 0, "unlisted pairs must default to illegal");
 /* Build the verdict and action arrays; strict turns "linux" into "illegal". */
 void tcpfsm_verdicts_init(bool strict)
 {
-	unsigned int i, from, to;
-
-	for (from = 0; from < TCPFSM_NSLOTS; from++)
-		for (to = 0; to < TCPFSM_NSLOTS; to++) {
-			tcpfsm_tcp_verdicts[from][to] = TCPFSM_ILLEGAL;
-			tcpfsm_tcp_actions[from][to] = TCPFSM_ACT_REPORT;
-		}
-
-	for (i = 0; i < TCPFSM_NRULES; i++) {
-		const struct tcpfsm_rule *r = &tcpfsm_rules[i];
-		u8 verdict = r->verdict;
-		u8 action = 0;
-
-		if (strict && verdict == TCPFSM_LINUX)
-			verdict = TCPFSM_ILLEGAL;
-		if (verdict == TCPFSM_ILLEGAL)
-			action |= TCPFSM_ACT_REPORT;
-		if (r->flags & TCPFSM_BIRTH)
-			action |= TCPFSM_ACT_BIRTH;
-		tcpfsm_tcp_verdicts[r->from][r->to] = verdict;
-		tcpfsm_tcp_actions[r->from][r->to] = action;
-	}
+	tcpfsm_actions_fill(tcpfsm_tcp_verdicts, tcpfsm_tcp_actions, strict);
 }
 
 /* The verdict in force for a counted pair (both states < TCPFSM_NSLOTS). */

@@ -40,28 +40,6 @@ u8 tcpfsm_seed_event(const void *sk, u8 action)
 	return action;
 }
 
-/* tcpfsm_verdicts_init() of module/tcpfsm_table.c, for the actions only. */
-static void actions_init(int strict)
-{
-	unsigned int i, from, to;
-
-	for (from = 0; from < TCPFSM_NSLOTS; from++)
-		for (to = 0; to < TCPFSM_NSLOTS; to++)
-			actions[from][to] = TCPFSM_ACT_REPORT;
-	for (i = 0; i < TCPFSM_NRULES; i++) {
-		const struct tcpfsm_rule *r = &tcpfsm_rules[i];
-		u8 verdict = r->verdict, action = 0;
-
-		if (strict && verdict == TCPFSM_LINUX)
-			verdict = TCPFSM_ILLEGAL;
-		if (verdict == TCPFSM_ILLEGAL)
-			action |= TCPFSM_ACT_REPORT;
-		if (r->flags & TCPFSM_BIRTH)
-			action |= TCPFSM_ACT_BIRTH;
-		actions[r->from][r->to] = action;
-	}
-}
-
 /* One event, as the probe sees it. */
 __attribute__((noinline)) u8 bench_count(const void *sk, unsigned int protocol,
 					 int oldstate, int newstate)
@@ -170,7 +148,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	rounds = strtoul(argv[2], NULL, 10);
-	actions_init(0);
+	tcpfsm_actions_fill(NULL, actions, false);
 	for (r = 0; r < rounds; r++)
 		for (i = 0; i < ntrace; i++)
 			illegal += bench_count(&trace[i], trace[i].protocol,

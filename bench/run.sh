@@ -49,6 +49,11 @@ ko=$top/module/tcpfsm.ko
 kver=$(modinfo -F vermagic "$ko" | cut -d' ' -f1)
 vmlinuz=${VMLINUZ:-/boot/vmlinuz-$kver}
 start=$(date +%s)
+# The code measured is the tree as it is now: later commits must not claim it.
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ -n "$(git status --porcelain --untracked-files=no -- module bench tools 2>/dev/null)" ]; then
+	commit="$commit with uncommitted changes"
+fi
 
 note() { echo "bench: $*" >&2; }
 
@@ -120,7 +125,7 @@ guest_kernel $kver
 vm_seconds $((vm_end - vm_start))
 total_seconds $(( $(date +%s) - start ))
 vm_status $status
-commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+commit $commit
 HOST
 
 python3 bench/report.py "$out" "$doc"

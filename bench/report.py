@@ -555,9 +555,9 @@ def main():
     p("`bench/hotpath/hotpath.c` includes `module/tcpfsm_hotpath.h` (the "
       "probe's classify-and-count code, `tcpfsm_count()`) with a small shim "
       "(`bench/hotpath/shim.h`: `this_cpu_inc` as a plain increment, which is "
-      "one instruction either way, seeding off as it is after load), rebuilds "
-      "the action table from `tcpfsm_rules[]` as `tcpfsm_verdicts_init()` does, "
-      "and calls a `noinline` wrapper `bench_count()` once per event of a "
+      "one instruction either way, seeding off as it is after load), fills "
+      "the action table from `tcpfsm_rules[]` with the module's own "
+      "`tcpfsm_actions_fill()`, and calls a `noinline` wrapper `bench_count()` once per event of a "
       "fixed trace. Compiled with the kernel's code-generation flags: `"
       + (hp.get("cflags", ["?"])[0]) + "` (" + hp.get("compiler", ["?"])[0] + ").")
     p("")

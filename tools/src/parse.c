@@ -383,6 +383,25 @@ static int grow(struct lines *L, void **v, size_t *cap, size_t n, size_t sz)
 	return 0;
 }
 
+/*
+ * Sort the N rows of V (SZ bytes each) with CMP.  Returns the index of the
+ * second row of the first pair CMP finds equal, or 0 when all differ.
+ */
+static size_t sort_find_dup(void *v, size_t n, size_t sz,
+			    int (*cmp)(const void *, const void *))
+{
+	char *row = v;
+	size_t i;
+
+	if (n < 2)
+		return 0;
+	qsort(v, n, sz, cmp);
+	for (i = 1; i < n; i++)
+		if (!cmp(row + (i - 1) * sz, row + i * sz))
+			return i;
+	return 0;
+}
+
 /* ---- transitions ---------------------------------------------------- */
 
 /* Order of the transitions file: protocol, FROM, TO. */
@@ -431,20 +450,17 @@ int tf_parse_transitions(const char *buf, size_t len, struct tf_transitions *out
 	}
 	if (rc < 0)
 		goto bad;
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_trans);
-	for (i = 1; i < n; i++) {
-		if (cmp_trans(&v[i - 1], &v[i]) == 0) {
-			const struct tf_transition *a = &v[i - 1], *b = &v[i];
-			unsigned long first = a->line < b->line ? a->line : b->line;
-			char f[16], g[16];
+	i = sort_find_dup(v, n, sizeof(*v), cmp_trans);
+	if (i) {
+		const struct tf_transition *a = &v[i - 1], *b = &v[i];
+		unsigned long first = a->line < b->line ? a->line : b->line;
+		char f[16], g[16];
 
-			fail(err, TF_E_SYNTAX, a->line > b->line ? a->line : b->line,
-			     "duplicate line for %s %s %s (first on line %lu)",
-			     fsm_proto_name(a->proto), fsm_state_label(a->from, f),
-			     fsm_state_label(a->to, g), first);
-			goto bad;
-		}
+		fail(err, TF_E_SYNTAX, a->line > b->line ? a->line : b->line,
+		     "duplicate line for %s %s %s (first on line %lu)",
+		     fsm_proto_name(a->proto), fsm_state_label(a->from, f),
+		     fsm_state_label(a->to, g), first);
+		goto bad;
 	}
 	free(copy);
 	out->v = v;
@@ -509,19 +525,16 @@ int tf_parse_states(const char *buf, size_t len, struct tf_states *out, struct t
 	}
 	if (rc < 0)
 		goto bad;
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_state);
-	for (i = 1; i < n; i++) {
-		if (cmp_state(&v[i - 1], &v[i]) == 0) {
-			const struct tf_state_row *a = &v[i - 1], *b = &v[i];
-			char f[16];
+	i = sort_find_dup(v, n, sizeof(*v), cmp_state);
+	if (i) {
+		const struct tf_state_row *a = &v[i - 1], *b = &v[i];
+		char f[16];
 
-			fail(err, TF_E_SYNTAX, a->line > b->line ? a->line : b->line,
-			     "duplicate line for %s %s (first on line %lu)",
-			     fsm_proto_name(a->proto), fsm_state_label(a->state, f),
-			     a->line < b->line ? a->line : b->line);
-			goto bad;
-		}
+		fail(err, TF_E_SYNTAX, a->line > b->line ? a->line : b->line,
+		     "duplicate line for %s %s (first on line %lu)",
+		     fsm_proto_name(a->proto), fsm_state_label(a->state, f),
+		     a->line < b->line ? a->line : b->line);
+		goto bad;
 	}
 	free(copy);
 	out->v = v;
@@ -937,22 +950,18 @@ static int table_dups(struct lines *L, struct tf_table_row *v, size_t n)
 		return fail(L->err, TF_E_NOMEM, 0, "out of memory");
 	for (i = 0; i < n; i++)
 		ix[i] = &v[i];
-	qsort(ix, n, sizeof(*ix), cmp_row);
-	for (i = 1; i < n; i++) {
-		if (!cmp_row(&ix[i - 1], &ix[i])) {
-			const struct tf_table_row *a = ix[i - 1], *b = ix[i];
-			char f[16], g[16];
+	i = sort_find_dup(ix, n, sizeof(*ix), cmp_row);
+	if (i) {
+		const struct tf_table_row *a = ix[i - 1], *b = ix[i];
+		char f[16], g[16];
 
-			fail(L->err, TF_E_SYNTAX, a->line > b->line ? a->line : b->line,
-			     "duplicate pair %s %s (first on line %lu)",
-			     fsm_state_label(a->from, f), fsm_state_label(a->to, g),
-			     a->line < b->line ? a->line : b->line);
-			free(ix);
-			return -1;
-		}
+		fail(L->err, TF_E_SYNTAX, a->line > b->line ? a->line : b->line,
+		     "duplicate pair %s %s (first on line %lu)",
+		     fsm_state_label(a->from, f), fsm_state_label(a->to, g),
+		     a->line < b->line ? a->line : b->line);
 	}
 	free(ix);
-	return 0;
+	return i ? -1 : 0;
 }
 
 /* Parse the table file; rows keep the file's order. */
@@ -1044,18 +1053,15 @@ int tf_parse_lifecycle(const char *buf, size_t len, struct tf_lifecycle *out,
 	}
 	if (rc < 0)
 		goto bad;
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_life);
-	for (i = 1; i < n; i++) {
-		if (!cmp_life(&v[i - 1], &v[i])) {
-			char f[16], g[16];
+	i = sort_find_dup(v, n, sizeof(*v), cmp_life);
+	if (i) {
+		char f[16], g[16];
 
-			fail(err, TF_E_SYNTAX,
-			     v[i].line > v[i - 1].line ? v[i].line : v[i - 1].line,
-			     "duplicate pair %s %s", fsm_state_label(v[i].from, f),
-			     fsm_state_label(v[i].to, g));
-			goto bad;
-		}
+		fail(err, TF_E_SYNTAX,
+		     v[i].line > v[i - 1].line ? v[i].line : v[i - 1].line,
+		     "duplicate pair %s %s", fsm_state_label(v[i].from, f),
+		     fsm_state_label(v[i].to, g));
+		goto bad;
 	}
 	free(copy);
 	out->v = v;
@@ -1233,16 +1239,13 @@ int tf_parse_netns(const char *buf, size_t len, struct tf_netns *out, struct tf_
 	}
 	if (rc < 0)
 		goto bad;
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_netns);
-	for (i = 1; i < n; i++) {
-		if (!cmp_netns(&v[i - 1], &v[i])) {
-			fail(err, TF_E_SYNTAX,
-			     v[i].s.line > v[i - 1].s.line ? v[i].s.line : v[i - 1].s.line,
-			     "duplicate line (first on line %lu)",
-			     v[i].s.line < v[i - 1].s.line ? v[i].s.line : v[i - 1].s.line);
-			goto bad;
-		}
+	i = sort_find_dup(v, n, sizeof(*v), cmp_netns);
+	if (i) {
+		fail(err, TF_E_SYNTAX,
+		     v[i].s.line > v[i - 1].s.line ? v[i].s.line : v[i - 1].s.line,
+		     "duplicate line (first on line %lu)",
+		     v[i].s.line < v[i - 1].s.line ? v[i].s.line : v[i - 1].s.line);
+		goto bad;
 	}
 	free(copy);
 	out->v = v;

@@ -36,6 +36,48 @@ static uint64_t stat_of(struct __test_metadata *_metadata, const char *key)
 	return v;
 }
 
+/* Poll a stats key until it reaches @want (10 s at most); its last value. */
+static uint64_t wait_stat(struct __test_metadata *_metadata, const char *key,
+			  uint64_t want)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 200 && v < want; i++) {
+		usleep(50000);
+		v = stat_of(_metadata, key);
+	}
+	return v;
+}
+
+/*
+ * Run active_close @n times in a new network namespace that dies right
+ * after, with its time-wait socks still in it.  Returns the child's
+ * wait status (0 when all went well), -1 if it could not be run.
+ */
+static int active_closes_in_dying_netns(int n)
+{
+	const struct tf_scenario *s = tf_scenario_find("active_close");
+	int status, i;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (tf_new_netns())
+			_exit(1);
+		for (i = 0; i < n; i++)
+			if (s->run(AF_INET))
+				_exit(2);
+		usleep(200000);
+		_exit(0);	/* the namespace dies with us */
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
+}
+
 static long long now_us(void)
 {
 	struct timespec ts;
@@ -268,30 +310,9 @@ TEST_F(depth, timewait_reused_by_connect)
 /* Time-wait socks of a namespace that goes away are purged with it. */
 TEST_F(depth, timewait_purged_with_namespace)
 {
-	const struct tf_scenario *s = tf_scenario_find("active_close");
-	uint64_t purged = 0;
-	int status, i;
-	pid_t pid;
-
 	ASSERT_EQ(0, tf_module_load(""));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		if (tf_new_netns())
-			_exit(1);
-		for (i = 0; i < 3; i++)
-			if (s->run(AF_INET))
-				_exit(2);
-		usleep(200000);
-		_exit(0);	/* the namespace dies with us */
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_EQ(0, status);
-	for (i = 0; i < 200 && purged < 3; i++) {
-		usleep(50000);
-		purged = stat_of(_metadata, "timewait_exits_netns");
-	}
-	ASSERT_EQ(3, purged);
+	ASSERT_EQ(0, active_closes_in_dying_netns(3));
+	ASSERT_EQ(3, wait_stat(_metadata, "timewait_exits_netns", 3));
 	ASSERT_EQ(0, stat_of(_metadata, "timewait_exits_timer"));
 }
 
@@ -639,11 +660,7 @@ TEST_F(depth, two_namespaces_counted_apart)
  */
 TEST_F(depth, netns_cap_folds_into_other)
 {
-	const struct tf_scenario *s = tf_scenario_find("active_close");
 	struct tf_states st;
-	uint64_t purged = 0;
-	int status, i;
-	pid_t pid;
 
 	ASSERT_EQ(0, tf_module_load("netns_cap=1"));
 	ASSERT_EQ(1, stat_of(_metadata, "netns_tracked"));
@@ -654,21 +671,8 @@ TEST_F(depth, netns_cap_folds_into_other)
 	ASSERT_EQ(1, st.row[TCPFSM_PROTO_TCP][TCPFSM_SYN_SENT].entered);
 	ASSERT_EQ(1, st.row[TCPFSM_PROTO_TCP][TCPFSM_SYN_SENT].exited);
 
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		if (tf_new_netns() || s->run(AF_INET))
-			_exit(1);
-		usleep(200000);
-		_exit(0);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_EQ(0, status);
-	for (i = 0; i < 200 && purged < 1; i++) {
-		usleep(50000);
-		purged = stat_of(_metadata, "timewait_exits_netns");
-	}
-	ASSERT_EQ(1, purged);
+	ASSERT_EQ(0, active_closes_in_dying_netns(1));
+	ASSERT_EQ(1, wait_stat(_metadata, "timewait_exits_netns", 1));
 	ASSERT_EQ(0, tf_read_netns(0, &st));
 	ASSERT_EQ(1, st.row[TCPFSM_PROTO_TCP][TCPFSM_TIME_WAIT].entered);
 	ASSERT_EQ(1, st.row[TCPFSM_PROTO_TCP][TCPFSM_TIME_WAIT].exited);

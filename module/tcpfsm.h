@@ -51,12 +51,13 @@ static inline bool tcpfsm_seed_active(void)
 
 /* Verdicts in force (tcpfsm_table.c) */
 
-extern u8 tcpfsm_tcp_actions[TCPFSM_NSLOTS][TCPFSM_NSLOTS];
+extern u8 tcpfsm_actions[TCPFSM_NPROTO][TCPFSM_NSLOTS][TCPFSM_NSLOTS];
 
 void tcpfsm_verdicts_init(bool strict);
 enum tcpfsm_verdict tcpfsm_verdict(unsigned int proto, unsigned int from,
 				   unsigned int to);
-const char *tcpfsm_state_str(int state, char *buf, size_t len);
+const char *tcpfsm_state_str(unsigned int proto, int state, char *buf,
+			     size_t len);
 void tcpfsm_table_show(struct seq_file *m);
 
 /* Counters (tcpfsm_counters.c) */
@@ -128,6 +129,7 @@ void tcpfsm_event_from_sock(struct tcpfsm_event *ev, const struct sock *sk,
 void tcpfsm_judge(struct tcpfsm_event *ev);
 int tcpfsm_probe_attach(void);
 void tcpfsm_probe_detach(void);
+bool tcpfsm_in_tracepoint(unsigned long addr);
 
 /* Time-wait socks (tcpfsm_timewait.c) */
 

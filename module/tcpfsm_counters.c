@@ -7,7 +7,10 @@
  * would race with its increments and lose counts): it records the current
  * sums as a baseline, and readers report sum - baseline.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/cpumask.h>
+#include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
@@ -26,13 +29,18 @@ int tcpfsm_counters_init(void)
 {
 	tcpfsm_pcpu = alloc_percpu(struct tcpfsm_counters);
 	if (!tcpfsm_pcpu)
-		return -ENOMEM;
+		goto out_nomem;
 	tcpfsm_baseline = kvzalloc(sizeof(*tcpfsm_baseline), GFP_KERNEL);
-	if (!tcpfsm_baseline) {
-		free_percpu(tcpfsm_pcpu);
-		return -ENOMEM;
-	}
+	if (!tcpfsm_baseline)
+		goto out_free_pcpu;
 	return 0;
+
+out_free_pcpu:
+	free_percpu(tcpfsm_pcpu);
+out_nomem:
+	pr_err("cannot allocate the counters (%zu bytes per CPU)\n",
+	       sizeof(struct tcpfsm_counters));
+	return -ENOMEM;
 }
 
 /* Free what tcpfsm_counters_init() allocated; no probe may run any more. */

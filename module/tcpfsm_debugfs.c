@@ -6,15 +6,24 @@
  * Readers sum the per-CPU counters when they open a file; writes are
  * parsed strictly and anything unexpected is -EINVAL with nothing changed.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/debugfs.h>
 #include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "tcpfsm.h"
+#include "tcpfsm_compat.h"
 
-#define TCPFSM_WRITE_MAX 128	/* longest accepted write, newline included */
+/*
+ * Longest accepted write, newline included: room for the longest inject
+ * line, "MPTCP" and two DCCP state names with two IPv6 endpoints in their
+ * longest form ("[0000:...:0000:255.255.255.255]:65535"), about 150 bytes.
+ */
+#define TCPFSM_WRITE_MAX 256
 
 static struct dentry *tcpfsm_dir;
 
@@ -53,8 +62,8 @@ static int transitions_show(struct seq_file *m, void *v)
 					continue;
 				seq_printf(m, "%s %s %s %llu %s\n",
 					   tcpfsm_proto_names[p],
-					   tcpfsm_state_str(from, fbuf, sizeof(fbuf)),
-					   tcpfsm_state_str(to, tbuf, sizeof(tbuf)), n,
+					   tcpfsm_state_str(p, from, fbuf, sizeof(fbuf)),
+					   tcpfsm_state_str(p, to, tbuf, sizeof(tbuf)), n,
 					   tcpfsm_verdict_names[tcpfsm_verdict(p, from, to)]);
 			}
 	kvfree(c);
@@ -63,7 +72,8 @@ static int transitions_show(struct seq_file *m, void *v)
 DEFINE_SHOW_ATTRIBUTE(transitions);
 
 /*
- * Events entering and leaving @state; child births do not leave FROM.
+ * Events entering and leaving @state; births (a child cloned from a socket
+ * in @state, in any protocol) do not leave it.
  * With time-wait tracking, TIME_WAIT adds the time-wait socks entering and
  * leaving that substate, and an orphan handed over in substate FIN_WAIT2
  * leaves FIN_WAIT2 only when its FIN arrives or it goes: as its gauge says.
@@ -78,8 +88,7 @@ static void tcpfsm_entered_exited(const struct tcpfsm_counters *c,
 	*exited = 0;
 	for (s = 0; s < TCPFSM_NSLOTS; s++) {
 		*entered += c->transitions[p][s][state];
-		if (p == TCPFSM_PROTO_TCP &&
-		    (tcpfsm_tcp_actions[state][s] & TCPFSM_ACT_BIRTH))
+		if (tcpfsm_actions[p][state][s] & TCPFSM_ACT_BIRTH)
 			continue;
 		*exited += c->transitions[p][state][s];
 	}
@@ -112,7 +121,8 @@ static int states_show(struct seq_file *m, void *v)
 	tcpfsm_header(m, "states", "PROTO STATE CURRENT ENTERED EXITED");
 	for (p = 0; p < TCPFSM_NPROTO; p++)
 		for (s = 0; s < TCPFSM_NSLOTS; s++) {
-			bool named = tcpfsm_state_name(s);
+			bool named = tcpfsm_proto_state_name(p, s,
+							TCPFSM_TCP_MAX_STATES);
 
 			tcpfsm_entered_exited(c, p, s, &entered, &exited);
 			/* Every TCP state is listed, the rest when used. */
@@ -120,7 +130,7 @@ static int states_show(struct seq_file *m, void *v)
 			    !entered && !exited)
 				continue;
 			seq_printf(m, "%s %s ", tcpfsm_proto_names[p],
-				   tcpfsm_state_str(s, buf, sizeof(buf)));
+				   tcpfsm_state_str(p, s, buf, sizeof(buf)));
 			if (p == TCPFSM_PROTO_TCP && tcpfsm_state_has_gauge(s))
 				seq_printf(m, "%lld", tcpfsm_current(c->gauge,
 								     c->tw_gauge, s));
@@ -249,8 +259,10 @@ static int lifecycle_show(struct seq_file *m, void *v)
 		for (to = 0; to < TCPFSM_NSLOTS; to++)
 			if (l[from][to])
 				seq_printf(m, "%s %s %llu\n",
-					   tcpfsm_state_str(from, fbuf, sizeof(fbuf)),
-					   tcpfsm_state_str(to, tbuf, sizeof(tbuf)),
+					   tcpfsm_state_str(TCPFSM_PROTO_TCP, from,
+							    fbuf, sizeof(fbuf)),
+					   tcpfsm_state_str(TCPFSM_PROTO_TCP, to,
+							    tbuf, sizeof(tbuf)),
 					   l[from][to]);
 	kvfree(c);
 	return 0;
@@ -269,7 +281,8 @@ static int dwell_show(struct seq_file *m, void *v)
 	tcpfsm_header(m, "dwell",
 		      "PROTO STATE BUCKET_US COUNT | PROTO STATE count N | PROTO STATE sum_us N");
 	for (s = 0; s < TCPFSM_NSLOTS; s++) {
-		const char *name = tcpfsm_state_str(s, buf, sizeof(buf));
+		const char *name = tcpfsm_state_str(TCPFSM_PROTO_TCP, s, buf,
+						    sizeof(buf));
 		u64 n = 0;
 
 		for (b = 0; b < TCPFSM_DWELL_BUCKETS; b++) {
@@ -436,35 +449,53 @@ static const struct file_operations inject_fops = {
 	.llseek = noop_llseek,
 };
 
-/* Create the directory and its files; fails only if debugfs is unusable. */
+/*
+ * Create one file, unless an earlier one failed: the files are the module's
+ * only interface, so a file missing while "stats" says its feature is on
+ * would mislead.  The first error is kept in *@err.
+ */
+static void tcpfsm_debugfs_file(const char *name, umode_t mode,
+				const struct file_operations *fops, int *err)
+{
+	struct dentry *d;
+
+	if (*err)
+		return;
+	d = debugfs_create_file(name, mode, tcpfsm_dir, NULL, fops);
+	if (IS_ERR(d)) {
+		*err = PTR_ERR(d);
+		pr_err("cannot create debugfs file %s: error %d\n", name, *err);
+	}
+}
+
+/* Create the directory and every file of the features in force, or none. */
 int tcpfsm_debugfs_init(void)
 {
+	int err = 0;
+
 	tcpfsm_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	if (IS_ERR(tcpfsm_dir)) {
-		pr_err(KBUILD_MODNAME ": cannot create debugfs directory: error %ld (is debugfs enabled and allowed?)\n",
+		pr_err("cannot create debugfs directory: error %ld (is debugfs enabled and allowed?)\n",
 		       PTR_ERR(tcpfsm_dir));
 		return PTR_ERR(tcpfsm_dir);
 	}
-	debugfs_create_file("transitions", 0400, tcpfsm_dir, NULL,
-			    &transitions_fops);
-	debugfs_create_file("states", 0400, tcpfsm_dir, NULL, &states_fops);
-	debugfs_create_file("stats", 0400, tcpfsm_dir, NULL, &stats_fops);
-	debugfs_create_file("illegal", 0400, tcpfsm_dir, NULL, &illegal_fops);
-	debugfs_create_file("table", 0400, tcpfsm_dir, NULL, &table_fops);
-	debugfs_create_file("control", 0200, tcpfsm_dir, NULL, &control_fops);
+	tcpfsm_debugfs_file("transitions", 0400, &transitions_fops, &err);
+	tcpfsm_debugfs_file("states", 0400, &states_fops, &err);
+	tcpfsm_debugfs_file("stats", 0400, &stats_fops, &err);
+	tcpfsm_debugfs_file("illegal", 0400, &illegal_fops, &err);
+	tcpfsm_debugfs_file("table", 0400, &table_fops, &err);
+	tcpfsm_debugfs_file("control", 0200, &control_fops, &err);
 	if (tcpfsm_timewait_tracking)
-		debugfs_create_file("lifecycle", 0400, tcpfsm_dir, NULL,
-				    &lifecycle_fops);
+		tcpfsm_debugfs_file("lifecycle", 0400, &lifecycle_fops, &err);
 	if (tcpfsm_dwell_active())
-		debugfs_create_file("dwell", 0400, tcpfsm_dir, NULL,
-				    &dwell_fops);
+		tcpfsm_debugfs_file("dwell", 0400, &dwell_fops, &err);
 	if (tcpfsm_netns_active())
-		debugfs_create_file("netns", 0400, tcpfsm_dir, NULL,
-				    &netns_fops);
+		tcpfsm_debugfs_file("netns", 0400, &netns_fops, &err);
 	if (tcpfsm_inject)
-		debugfs_create_file("inject", 0200, tcpfsm_dir, NULL,
-				    &inject_fops);
-	return 0;
+		tcpfsm_debugfs_file("inject", 0200, &inject_fops, &err);
+	if (err)
+		debugfs_remove_recursive(tcpfsm_dir);
+	return err;
 }
 
 /* Remove every file; waits for readers and writers still inside them. */

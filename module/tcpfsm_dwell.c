@@ -14,6 +14,8 @@
  * hand-over carries the entry over, so the histograms show the RFC's view
  * (FIN_WAIT2 until the peer's FIN, TIME_WAIT for its 2MSL).
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/hash.h>
 #include <linux/jump_label.h>
 #include <linux/ktime.h>
@@ -48,8 +50,11 @@ int tcpfsm_dwell_init(unsigned int capacity)
 {
 	int err = tcpfsm_sktable_init(&tcpfsm_dwell_map, 2 * capacity, true);
 
-	if (err)
+	if (err) {
+		pr_err("cannot allocate the time-in-state table for %u sockets (dwell_sockets)\n",
+		       capacity);
 		return err;
+	}
 	tcpfsm_dwell_cap = capacity;
 	static_branch_enable(&tcpfsm_dwell_key);
 	return 0;

@@ -61,21 +61,26 @@ struct tcpfsm_counters {
 };
 
 /*
- * Fill the TCP verdict and action arrays from the reference table: a pair
- * without a rule is illegal, and @strict turns "linux" into "illegal".
- * @verdicts may be NULL when only the actions are wanted.
+ * Fill the TCP verdict array and the action arrays of every protocol from
+ * the reference table: a TCP pair without a rule is illegal, and @strict
+ * turns "linux" into "illegal"; the other protocols are only counted, and
+ * their births marked.  @verdicts may be NULL when only the actions are
+ * wanted.
  */
 static inline void tcpfsm_actions_fill(u8 (*verdicts)[TCPFSM_NSLOTS],
-				       u8 (*actions)[TCPFSM_NSLOTS], bool strict)
+				       u8 (*actions)[TCPFSM_NSLOTS][TCPFSM_NSLOTS],
+				       bool strict)
 {
-	unsigned int i, from, to;
+	unsigned int i, p, from, to;
 
-	for (from = 0; from < TCPFSM_NSLOTS; from++)
-		for (to = 0; to < TCPFSM_NSLOTS; to++) {
-			if (verdicts)
-				verdicts[from][to] = TCPFSM_ILLEGAL;
-			actions[from][to] = TCPFSM_ACT_REPORT;
-		}
+	for (p = 0; p < TCPFSM_NPROTO; p++)
+		for (from = 0; from < TCPFSM_NSLOTS; from++)
+			for (to = 0; to < TCPFSM_NSLOTS; to++)
+				actions[p][from][to] = p == TCPFSM_PROTO_TCP ?
+						       TCPFSM_ACT_REPORT : 0;
+	for (from = 0; verdicts && from < TCPFSM_NSLOTS; from++)
+		for (to = 0; to < TCPFSM_NSLOTS; to++)
+			verdicts[from][to] = TCPFSM_ILLEGAL;
 
 	for (i = 0; i < TCPFSM_NRULES; i++) {
 		const struct tcpfsm_rule *r = &tcpfsm_rules[i];
@@ -90,32 +95,41 @@ static inline void tcpfsm_actions_fill(u8 (*verdicts)[TCPFSM_NSLOTS],
 			action |= TCPFSM_ACT_BIRTH;
 		if (verdicts)
 			verdicts[r->from][r->to] = verdict;
-		actions[r->from][r->to] = action;
+		actions[TCPFSM_PROTO_TCP][r->from][r->to] = action;
+	}
+	for (i = 0; i < ARRAY_SIZE(tcpfsm_births); i++) {
+		const struct tcpfsm_birth *b = &tcpfsm_births[i];
+
+		actions[b->proto][b->from][b->to] = TCPFSM_ACT_BIRTH;
 	}
 }
 
-/* The action for a (proto, from, to) event; @actions is the TCP table. */
-static __always_inline u8 tcpfsm_action(const u8 (*actions)[TCPFSM_NSLOTS],
-					unsigned int proto, unsigned int from,
-					unsigned int to)
+/*
+ * The action for a (proto, from, to) event.  TCP's table is indexed with
+ * a constant protocol: its events are the common case.
+ */
+static __always_inline u8
+tcpfsm_action(const u8 (*actions)[TCPFSM_NSLOTS][TCPFSM_NSLOTS],
+	      unsigned int proto, unsigned int from, unsigned int to)
 {
 	if (unlikely(from >= TCPFSM_NSLOTS || to >= TCPFSM_NSLOTS))
 		return TCPFSM_ACT_OUT_OF_RANGE | TCPFSM_ACT_REPORT;
-	if (proto != TCPFSM_PROTO_TCP)
-		return 0;
-	return actions[from][to];
+	if (likely(proto == TCPFSM_PROTO_TCP))
+		return actions[TCPFSM_PROTO_TCP][from][to];
+	return actions[proto][from][to];
 }
 
 /*
  * Count one event of @sk in @c: the cell of the matrix, and for TCP the
- * gauges.  Returns the action, with TCPFSM_ACT_LEAVES set when the socket
- * was taken out of @from's gauge (not for a birth, nor, while the gauges
- * are being seeded, for a socket the walk has not counted).
+ * gauges.  Returns the action (a birth in any protocol, illegal in TCP),
+ * with TCPFSM_ACT_LEAVES set when the socket was taken out of @from's
+ * gauge (not for a birth, nor, while the gauges are being seeded, for a
+ * socket the walk has not counted).
  */
-static __always_inline u8 tcpfsm_count(struct tcpfsm_counters __percpu *c,
-				       const u8 (*actions)[TCPFSM_NSLOTS],
-				       const void *sk, unsigned int protocol,
-				       int oldstate, int newstate)
+static __always_inline u8
+tcpfsm_count(struct tcpfsm_counters __percpu *c,
+	     const u8 (*actions)[TCPFSM_NSLOTS][TCPFSM_NSLOTS],
+	     const void *sk, unsigned int protocol, int oldstate, int newstate)
 {
 	unsigned int proto = tcpfsm_proto_index(protocol);
 	unsigned int from = oldstate, to = newstate;

@@ -8,6 +8,7 @@
  */
 #include <linux/cgroup.h>
 #include <linux/cred.h>
+#include <linux/ctype.h>
 #include <linux/inet.h>
 #include <linux/kernel.h>
 #include <linux/nsproxy.h>
@@ -16,6 +17,7 @@
 #include <net/net_namespace.h>
 
 #include "tcpfsm.h"
+#include "tcpfsm_compat.h"
 
 #define TCPFSM_INJECT_MAX_STATE 255
 
@@ -30,15 +32,17 @@ static int tcpfsm_parse_proto(const char *tok)
 	return -EINVAL;
 }
 
-/* Match a state name or STATE_<n>; returns the value or -EINVAL. */
-static int tcpfsm_parse_state(const char *tok)
+/*
+ * Match a state name of protocol @proto on this kernel, or STATE_<n>;
+ * returns the value or -EINVAL.
+ */
+static int tcpfsm_parse_state(unsigned int proto, const char *tok)
 {
+	long s = tcpfsm_proto_state_value(proto, tok, TCPFSM_TCP_MAX_STATES);
 	unsigned int n;
-	int s;
 
-	for (s = TCPFSM_STATE_FIRST; s <= TCPFSM_STATE_LAST; s++)
-		if (!strcmp(tok, tcpfsm_state_names[s]))
-			return s;
+	if (s >= 0)
+		return s;
 	if (!str_has_prefix(tok, "STATE_"))
 		return -EINVAL;
 	tok += strlen("STATE_");
@@ -65,7 +69,9 @@ static int tcpfsm_parse_endpoint(const char *tok, u16 *family,
 	__be32 v4;
 
 	if (*tok == '[') {
-		if (!in6_pton(tok + 1, -1, addr->s6_addr, ']', &end))
+		/* in6_pton() also stops, successfully, at the string's end */
+		if (!in6_pton(tok + 1, -1, addr->s6_addr, ']', &end) ||
+		    *end != ']')
 			return -EINVAL;
 		*family = AF_INET6;
 		return tcpfsm_parse_port(end + 1, port);
@@ -89,30 +95,32 @@ static void tcpfsm_event_from_writer(struct tcpfsm_event *ev)
 
 /*
  * Parse one injected transition from @line (modified in place) into @ev.
- * Returns 0, or -EINVAL for anything but "PROTO FROM TO [SRC DST]".
+ * Returns 0, or -EINVAL for anything but "PROTO FROM TO [SRC DST]": fields
+ * separated by single spaces, nothing before or after them.
  */
 int tcpfsm_inject_parse(char *line, struct tcpfsm_event *ev)
 {
 	char *tok[6];
 	int ntok = 0, proto, from, to;
 	u16 dfamily;
-	char *p;
+	char *p = line;
 
-	p = strim(line);
-	while (p && *p) {
+	while (p) {
 		if (ntok == ARRAY_SIZE(tok))
 			return -EINVAL;
 		tok[ntok++] = strsep(&p, " ");
 		if (!*tok[ntok - 1])
-			return -EINVAL;	/* two spaces in a row */
+			return -EINVAL;	/* an empty field: a space too many */
 	}
 	if (ntok != 3 && ntok != 5)
 		return -EINVAL;
 
 	proto = tcpfsm_parse_proto(tok[0]);
-	from = tcpfsm_parse_state(tok[1]);
-	to = tcpfsm_parse_state(tok[2]);
-	if (proto < 0 || from < 0 || to < 0)
+	if (proto < 0)
+		return -EINVAL;
+	from = tcpfsm_parse_state(proto, tok[1]);
+	to = tcpfsm_parse_state(proto, tok[2]);
+	if (from < 0 || to < 0)
 		return -EINVAL;
 
 	memset(ev, 0, sizeof(*ev));

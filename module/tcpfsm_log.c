@@ -3,11 +3,19 @@
  * tcpfsm_log.c - the ring of illegal-transition records
  *
  * A fixed ring of log_size records, allocated at load.  Illegal transitions
- * are rare, so writers and readers share one spinlock.  Records are
- * addressed by sequence number: seq lives in slot seq % size, the ring holds
+ * are rare, so writers and readers share one lock.  Records are addressed
+ * by sequence number: seq lives in slot seq % size, the ring holds
  * [tail, head), and a full ring overwrites its oldest record.
+ *
+ * Writers run in the probes, with preemption disabled, so the lock is a
+ * raw spinlock: on PREEMPT_RT a spinlock_t sleeps.  It is held only to
+ * copy one record in or out (a few hundred bytes); the stack is saved and
+ * the clock read before it is taken.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/kallsyms.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
@@ -19,8 +27,9 @@
 #include <linux/timekeeping.h>
 
 #include "tcpfsm.h"
+#include "tcpfsm_compat.h"
 
-static DEFINE_SPINLOCK(tcpfsm_log_lock);
+static DEFINE_RAW_SPINLOCK(tcpfsm_log_lock);
 static struct tcpfsm_record *tcpfsm_log_ring;
 static unsigned int tcpfsm_log_cap;
 static u64 tcpfsm_log_head = 1;		/* seq of the next record */
@@ -32,9 +41,14 @@ int tcpfsm_log_init(unsigned int size)
 {
 	tcpfsm_log_ring = kvcalloc(size, sizeof(*tcpfsm_log_ring), GFP_KERNEL);
 	if (!tcpfsm_log_ring)
-		return -ENOMEM;
+		goto out_nomem;
 	tcpfsm_log_cap = size;
 	return 0;
+
+out_nomem:
+	pr_err("cannot allocate the illegal-transition log (%u records of %zu bytes)\n",
+	       size, sizeof(*tcpfsm_log_ring));
+	return -ENOMEM;
 }
 
 /* Free the ring; nothing may log any more. */
@@ -55,7 +69,7 @@ static struct tcpfsm_record *tcpfsm_log_slot(u64 seq)
 /* The kind of context the reporting CPU is running in. */
 static u8 tcpfsm_context(void)
 {
-	if (in_nmi() || in_hardirq())
+	if (in_nmi() || tcpfsm_in_hardirq())
 		return TCPFSM_CTX_IRQ;
 	if (in_serving_softirq())
 		return TCPFSM_CTX_SOFTIRQ;
@@ -63,8 +77,9 @@ static u8 tcpfsm_context(void)
 }
 
 /*
- * Save the kernel stack of the caller, without tcpfsm's own frames, so the
- * first entry is the kernel code that made the transition.
+ * Save the kernel stack of the caller, without tcpfsm's own frames nor the
+ * tracepoint's iterator, so the first entry is the kernel code that made
+ * the transition.
  */
 static unsigned int tcpfsm_stack_save(unsigned long *out)
 {
@@ -72,7 +87,8 @@ static unsigned int tcpfsm_stack_save(unsigned long *out)
 	unsigned int nr, first = 0;
 
 	nr = stack_trace_save(entries, ARRAY_SIZE(entries), 0);
-	while (first < nr && within_module(entries[first], THIS_MODULE))
+	while (first < nr && (within_module(entries[first], THIS_MODULE) ||
+			      tcpfsm_in_tracepoint(entries[first])))
 		first++;
 	nr = min_t(unsigned int, nr - first, TCPFSM_STACK_DEPTH);
 	memcpy(out, entries + first, nr * sizeof(*out));
@@ -88,7 +104,7 @@ void tcpfsm_log_add(const struct tcpfsm_event *ev)
 	struct tcpfsm_record *rec;
 	unsigned long flags;
 
-	spin_lock_irqsave(&tcpfsm_log_lock, flags);
+	raw_spin_lock_irqsave(&tcpfsm_log_lock, flags);
 	if (tcpfsm_log_head - tcpfsm_log_tail == tcpfsm_log_cap) {
 		tcpfsm_log_tail++;
 		tcpfsm_log_dropped++;
@@ -104,7 +120,7 @@ void tcpfsm_log_add(const struct tcpfsm_event *ev)
 	rec->comm[sizeof(rec->comm) - 1] = '\0';
 	rec->nr_entries = nr;
 	memcpy(rec->entries, entries, nr * sizeof(entries[0]));
-	spin_unlock_irqrestore(&tcpfsm_log_lock, flags);
+	raw_spin_unlock_irqrestore(&tcpfsm_log_lock, flags);
 }
 
 /* Empty the log; sequence numbers continue where they were. */
@@ -112,10 +128,10 @@ void tcpfsm_log_clear(void)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&tcpfsm_log_lock, flags);
+	raw_spin_lock_irqsave(&tcpfsm_log_lock, flags);
 	tcpfsm_log_tail = tcpfsm_log_head;
 	tcpfsm_log_dropped = 0;
-	spin_unlock_irqrestore(&tcpfsm_log_lock, flags);
+	raw_spin_unlock_irqrestore(&tcpfsm_log_lock, flags);
 }
 
 /*
@@ -127,14 +143,14 @@ bool tcpfsm_log_get(u64 *seq, struct tcpfsm_record *rec)
 	unsigned long flags;
 	bool found = false;
 
-	spin_lock_irqsave(&tcpfsm_log_lock, flags);
+	raw_spin_lock_irqsave(&tcpfsm_log_lock, flags);
 	if (*seq < tcpfsm_log_tail)
 		*seq = tcpfsm_log_tail;
 	if (*seq < tcpfsm_log_head) {
 		*rec = *tcpfsm_log_slot(*seq);
 		found = true;
 	}
-	spin_unlock_irqrestore(&tcpfsm_log_lock, flags);
+	raw_spin_unlock_irqrestore(&tcpfsm_log_lock, flags);
 	return found;
 }
 
@@ -149,11 +165,11 @@ void tcpfsm_log_stats(u64 *records, u64 *dropped, u64 *next_seq)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&tcpfsm_log_lock, flags);
+	raw_spin_lock_irqsave(&tcpfsm_log_lock, flags);
 	*records = tcpfsm_log_head - tcpfsm_log_tail;
 	*dropped = tcpfsm_log_dropped;
 	*next_seq = tcpfsm_log_head;
-	spin_unlock_irqrestore(&tcpfsm_log_lock, flags);
+	raw_spin_unlock_irqrestore(&tcpfsm_log_lock, flags);
 }
 
 static const char *const tcpfsm_ctx_names[] = {
@@ -225,8 +241,9 @@ void tcpfsm_record_show(struct seq_file *m, const struct tcpfsm_record *rec)
 	seq_puts(m, " dst=");
 	tcpfsm_addr_show(m, ev->family, &ev->daddr, ev->dport);
 	seq_printf(m, " from=%s to=%s injected=%d stack=",
-		   tcpfsm_state_str(ev->from, from, sizeof(from)),
-		   tcpfsm_state_str(ev->to, to, sizeof(to)), ev->injected);
+		   tcpfsm_state_str(ev->proto, ev->from, from, sizeof(from)),
+		   tcpfsm_state_str(ev->proto, ev->to, to, sizeof(to)),
+		   ev->injected);
 	tcpfsm_stack_show(m, rec);
 	seq_putc(m, '\n');
 }

@@ -98,35 +98,44 @@ MODULE_PARM_DESC(netns_cap, "Network namespaces with their own counters, 0-4096,
 /*
  * Everything is in place before the probes are attached; the gauges are
  * seeded with what already exists once they are; the files come last.
+ * A failed load says which part failed, and leaves nothing behind.
  */
 static int __init tcpfsm_init(void)
 {
+	const char *what;
 	int err;
 
 	tcpfsm_verdicts_init(tcpfsm_strict);
 
+	what = "the counters";
 	err = tcpfsm_counters_init();
 	if (err)
-		return err;
+		goto out;
+	what = "the illegal-transition log";
 	err = tcpfsm_log_init(tcpfsm_log_size);
 	if (err)
 		goto out_free_counters;
+	what = "the counters per network namespace";
 	err = tcpfsm_netns_init();
 	if (err)
 		goto out_free_log;
 	if (tcpfsm_dwell) {
+		what = "the time-in-state table";
 		err = tcpfsm_dwell_init(tcpfsm_dwell_sockets);
 		if (err)
 			goto out_exit_netns;
 	}
+	what = "the seeding of the gauges";
 	err = tcpfsm_seed_prepare();
 	if (err)
 		goto out_exit_dwell;
+	what = "the tracepoint probe";
 	err = tcpfsm_probe_attach();
 	if (err)
 		goto out_cancel_seed;
 	tcpfsm_timewait_init(tcpfsm_timewait);
 	tcpfsm_seed_run();
+	what = "the debugfs files";
 	err = tcpfsm_debugfs_init();
 	if (err)
 		goto out_detach;
@@ -150,6 +159,8 @@ out_free_log:
 	tcpfsm_log_exit();
 out_free_counters:
 	tcpfsm_counters_exit();
+out:
+	pr_err("not loaded: %s could not be set up (error %d)\n", what, err);
 	return err;
 }
 

@@ -149,6 +149,7 @@ int tcpfsm_netns_init(void)
 	tcpfsm_ns_other_baseline = kzalloc(sizeof(*tcpfsm_ns_other_baseline),
 					   GFP_KERNEL);
 	if (!tcpfsm_ns_other || !tcpfsm_ns_other_baseline) {
+		pr_err("cannot allocate the counters of namespace group \"other\"\n");
 		err = -ENOMEM;
 		goto out_free_other;
 	}
@@ -223,7 +224,7 @@ static void tcpfsm_ns_show_one(struct seq_file *m, const char *name,
 			if (!cur && !c->entered[p][s] && !exited)
 				continue;
 			seq_printf(m, "%s %s %s ", name, tcpfsm_proto_names[p],
-				   tcpfsm_state_str(s, buf, sizeof(buf)));
+				   tcpfsm_state_str(p, s, buf, sizeof(buf)));
 			if (gauge)
 				seq_printf(m, "%lld", cur);
 			else

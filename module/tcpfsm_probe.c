@@ -11,6 +11,8 @@
 
 #include <linux/cgroup.h>
 #include <linux/ipv6.h>
+#include <linux/kallsyms.h>
+#include <linux/kernel.h>
 #include <linux/printk.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
@@ -21,16 +23,49 @@
 #include <net/sock.h>
 
 #include "tcpfsm.h"
+#include "tcpfsm_compat.h"
 
 #define TCPFSM_TRACEPOINT "inet_sock_set_state"
 
 static struct tracepoint *tcpfsm_tp;
+/*
+ * The tracepoint's iterator, which calls the probes when more than one is
+ * attached (with one, the tracepoint calls it directly): its start and
+ * size, so that recorded stacks can leave its frame out.
+ */
+static unsigned long tcpfsm_tp_iter;
+static unsigned long tcpfsm_tp_iter_size;
 
-/* The cgroup v2 id a socket was created in, 0 if unknown. */
+/* Whether @addr lies in the tracepoint's iterator. */
+bool tcpfsm_in_tracepoint(unsigned long addr)
+{
+	return addr - tcpfsm_tp_iter < tcpfsm_tp_iter_size;
+}
+
+/* Find the iterator's size from "name+0x0/0x50", if kallsyms knows it. */
+static void tcpfsm_tp_iter_find(void)
+{
+	char sym[KSYM_SYMBOL_LEN];
+	const char *size;
+
+	tcpfsm_tp_iter = (unsigned long)tcpfsm_tp->iterator;
+	tcpfsm_tp_iter_size = 0;
+	sprint_symbol(sym, tcpfsm_tp_iter);
+	size = strrchr(sym, '/');
+	if (!size || kstrtoul(size + 1, 16, &tcpfsm_tp_iter_size))
+		tcpfsm_tp_iter_size = 0;
+}
+
+/*
+ * The cgroup v2 id a socket was created in, 0 if unknown.  The socket is
+ * not changed: sock_cgroup_ptr() and, before 5.15, cgroup_id() only lack
+ * the const.
+ */
 static u64 tcpfsm_sock_cgroup(const struct sock *sk)
 {
 #ifdef CONFIG_SOCK_CGROUP_DATA
-	const struct cgroup *cgrp = READ_ONCE(sk->sk_cgrp_data.cgroup);
+	struct sock_cgroup_data *skcd = (struct sock_cgroup_data *)&sk->sk_cgrp_data;
+	struct cgroup *cgrp = sock_cgroup_ptr(skcd);
 
 	if (cgrp)
 		return cgroup_id(cgrp);
@@ -64,6 +99,13 @@ void tcpfsm_event_from_sock(struct tcpfsm_event *ev, const struct sock *sk,
 	ev->cgroup = tcpfsm_sock_cgroup(sk);
 }
 
+/* Whether this kernel's TCP has a state of value @state. */
+static bool tcpfsm_tcp_state_known(int state)
+{
+	return tcpfsm_proto_state_name(TCPFSM_PROTO_TCP, state,
+				       TCPFSM_TCP_MAX_STATES);
+}
+
 /* Count an illegal or unknown transition, log it and warn (rate-limited). */
 static void tcpfsm_report(const struct tcpfsm_event *ev, u8 action)
 {
@@ -72,13 +114,14 @@ static void tcpfsm_report(const struct tcpfsm_event *ev, u8 action)
 	this_cpu_inc(tcpfsm_pcpu->illegal);
 	if ((action & TCPFSM_ACT_OUT_OF_RANGE) ||
 	    (ev->proto == TCPFSM_PROTO_TCP &&
-	     (!tcpfsm_state_name(ev->from) || !tcpfsm_state_name(ev->to))))
+	     (!tcpfsm_tcp_state_known(ev->from) ||
+	      !tcpfsm_tcp_state_known(ev->to))))
 		this_cpu_inc(tcpfsm_pcpu->unknown_state);
 	tcpfsm_log_add(ev);
 	pr_warn_ratelimited("illegal %s transition %s -> %s%s (port %u -> %u, netns %u, comm %s)\n",
 			    tcpfsm_proto_names[ev->proto],
-			    tcpfsm_state_str(ev->from, from, sizeof(from)),
-			    tcpfsm_state_str(ev->to, to, sizeof(to)),
+			    tcpfsm_state_str(ev->proto, ev->from, from, sizeof(from)),
+			    tcpfsm_state_str(ev->proto, ev->to, to, sizeof(to)),
 			    ev->injected ? " [injected]" : "",
 			    ev->sport, ev->dport, ev->netns, current->comm);
 }
@@ -99,8 +142,7 @@ static noinline void tcpfsm_report_sock(const struct sock *sk, int from,
  */
 void tcpfsm_judge(struct tcpfsm_event *ev)
 {
-	u8 action = tcpfsm_action(tcpfsm_tcp_actions, ev->proto, ev->from,
-				  ev->to);
+	u8 action = tcpfsm_action(tcpfsm_actions, ev->proto, ev->from, ev->to);
 
 	this_cpu_inc(tcpfsm_pcpu->injected);
 	if (action & TCPFSM_ACT_REPORT)
@@ -135,7 +177,7 @@ static void tcpfsm_count_netns(const struct sock *sk, unsigned int from,
 static void tcpfsm_probe(void *data, const struct sock *sk, const int oldstate,
 			 const int newstate)
 {
-	u8 action = tcpfsm_count(tcpfsm_pcpu, tcpfsm_tcp_actions, sk,
+	u8 action = tcpfsm_count(tcpfsm_pcpu, tcpfsm_actions, sk,
 				 sk->sk_protocol, oldstate, newstate);
 
 	if (unlikely(action & TCPFSM_ACT_OUT_OF_RANGE))
@@ -168,6 +210,7 @@ int tcpfsm_probe_attach(void)
 		       TCPFSM_TRACEPOINT);
 		return -ENOENT;
 	}
+	tcpfsm_tp_iter_find();
 	err = tracepoint_probe_register(tcpfsm_tp, tcpfsm_probe, NULL);
 	if (err) {
 		pr_err("cannot attach to tracepoint %s: error %d\n",

@@ -36,6 +36,7 @@
 #include <net/tcp.h>
 
 #include "tcpfsm.h"
+#include "tcpfsm_compat.h"
 #include "tcpfsm_sktable.h"
 
 DEFINE_STATIC_KEY_FALSE(tcpfsm_seed_key);
@@ -98,11 +99,12 @@ static void tcpfsm_seed_walk_table(struct inet_hashinfo *hinfo,
 				   bool listeners, tcpfsm_seed_fn fn,
 				   unsigned long *n)
 {
-	unsigned int i;
+	struct inet_listen_hashbucket *lb;
+	unsigned int i, nlb = 0;
 
-	for (i = 0; listeners && i <= hinfo->lhash2_mask; i++) {
-		tcpfsm_seed_bucket(&hinfo->lhash2[i].nulls_head,
-				   &hinfo->lhash2[i].lock, fn, n);
+	lb = listeners ? tcpfsm_listen_buckets(hinfo, &nlb) : NULL;
+	for (i = 0; i < nlb; i++) {
+		tcpfsm_seed_bucket(&lb[i].nulls_head, &lb[i].lock, fn, n);
 		cond_resched();
 	}
 	for (i = 0; i <= hinfo->ehash_mask; i++) {
@@ -114,20 +116,22 @@ static void tcpfsm_seed_walk_table(struct inet_hashinfo *hinfo,
 }
 
 /*
- * Walk every TCP table: the shared one, and the established tables that
- * namespaces created with net.ipv4.tcp_child_ehash_entries own (their
- * listening tables are the shared one).
+ * Walk every TCP table: the shared one (the initial namespace's), and the
+ * established tables that namespaces created with
+ * net.ipv4.tcp_child_ehash_entries own (6.1+; their listening tables are
+ * the shared one).
  */
 static void tcpfsm_seed_walk(tcpfsm_seed_fn fn, unsigned long *n)
 {
+	struct inet_hashinfo *shared = tcpfsm_tcp_death_row(&init_net)->hashinfo;
 	struct net *net;
 
-	tcpfsm_seed_walk_table(&tcp_hashinfo, true, fn, n);
+	tcpfsm_seed_walk_table(shared, true, fn, n);
 	down_read(&net_rwsem);
 	for_each_net(net) {
-		struct inet_hashinfo *hinfo = net->ipv4.tcp_death_row.hashinfo;
+		struct inet_hashinfo *hinfo = tcpfsm_tcp_death_row(net)->hashinfo;
 
-		if (hinfo && hinfo != &tcp_hashinfo)
+		if (hinfo && hinfo != shared)
 			tcpfsm_seed_walk_table(hinfo, false, fn, n);
 	}
 	up_read(&net_rwsem);
@@ -160,6 +164,11 @@ static void tcpfsm_seed_add(struct sock *sk, unsigned long *n)
 		atomic_long_inc(&tcpfsm_seed_uncertain);
 	if (r < 0)
 		return;
+	/*
+	 * As in the probes: the namespace's counters stay alive while
+	 * preemption is off (a bucket lock does not ensure it on PREEMPT_RT).
+	 */
+	preempt_disable();
 	ns = tcpfsm_ns_counters(sock_net(sk));
 	if (state == TCP_TIME_WAIT) {
 		this_cpu_inc(tcpfsm_pcpu->tw_gauge[sub]);
@@ -170,6 +179,7 @@ static void tcpfsm_seed_add(struct sock *sk, unsigned long *n)
 		if (ns)
 			this_cpu_inc(ns->gauge[state]);
 	}
+	preempt_enable();
 	(*n)++;
 }
 
@@ -188,10 +198,13 @@ int tcpfsm_seed_prepare(void)
 	 * enough that no 16-slot window fills up (at 2n some did, in a
 	 * simulation of 30,000 keys; at 4n none).
 	 */
-	err = tcpfsm_sktable_init(&tcpfsm_seed_set,
-				  max(4 * n + 4096, 16384UL), false);
-	if (err)
+	n = max(4 * n + 4096, 16384UL);
+	err = tcpfsm_sktable_init(&tcpfsm_seed_set, n, false);
+	if (err) {
+		pr_err("cannot allocate the set that seeds the gauges (%lu slots)\n",
+		       n);
 		return err;
+	}
 	static_branch_enable(&tcpfsm_seed_key);
 	return 0;
 }

@@ -11,8 +11,9 @@
 #include <linux/seq_file.h>
 
 #include "tcpfsm.h"
+#include "tcpfsm_compat.h"
 
-u8 tcpfsm_tcp_actions[TCPFSM_NSLOTS][TCPFSM_NSLOTS] __read_mostly;
+u8 tcpfsm_actions[TCPFSM_NPROTO][TCPFSM_NSLOTS][TCPFSM_NSLOTS] __read_mostly;
 static u8 tcpfsm_tcp_verdicts[TCPFSM_NSLOTS][TCPFSM_NSLOTS] __read_mostly;
 
 static_assert(TCPFSM_ILLEGAL == 0, "unlisted pairs must default to illegal");
@@ -20,7 +21,7 @@ static_assert(TCPFSM_ILLEGAL == 0, "unlisted pairs must default to illegal");
 /* Build the verdict and action arrays; strict turns "linux" into "illegal". */
 void tcpfsm_verdicts_init(bool strict)
 {
-	tcpfsm_actions_fill(tcpfsm_tcp_verdicts, tcpfsm_tcp_actions, strict);
+	tcpfsm_actions_fill(tcpfsm_tcp_verdicts, tcpfsm_actions, strict);
 }
 
 /* The verdict in force for a counted pair (both states < TCPFSM_NSLOTS). */
@@ -34,10 +35,15 @@ enum tcpfsm_verdict tcpfsm_verdict(unsigned int proto, unsigned int from,
 	return tcpfsm_tcp_verdicts[from][to];
 }
 
-/* Format a state value as its name, or STATE_<n> when it has none. */
-const char *tcpfsm_state_str(int state, char *buf, size_t len)
+/*
+ * Format a state of protocol @proto (enum tcpfsm_proto) as its name on
+ * this kernel, or STATE_<n> when it has none.
+ */
+const char *tcpfsm_state_str(unsigned int proto, int state, char *buf,
+			     size_t len)
 {
-	const char *name = tcpfsm_state_name(state);
+	const char *name = tcpfsm_proto_state_name(proto, state,
+						   TCPFSM_TCP_MAX_STATES);
 
 	if (name)
 		return name;

@@ -27,8 +27,9 @@
  * TCPFSM_UNTRACED and say why.
  *
  * Only TCP sockets are validated.  MPTCP, DCCP and SCTP also report through
- * the same tracepoint, with the TCP state numbers but their own meaning; they
- * are counted and get the verdict "-".
+ * the same tracepoint, with TCP's state numbers but their own meanings; they
+ * are counted in their own rows, named by their own protocol, and get the
+ * verdict "-".
  */
 #ifndef _TCPFSM_TABLE_H
 #define _TCPFSM_TABLE_H
@@ -78,7 +79,10 @@ enum tcpfsm_state {
  */
 #define TCPFSM_NSLOTS 16
 
-/* The kernel's names without the TCP_ prefix; NULL for unnamed values. */
+/*
+ * The kernel's names without the TCP_ prefix; NULL for unnamed values.
+ * BOUND_INACTIVE exists only since 6.8: see tcpfsm_proto_state_name().
+ */
 static const char *const tcpfsm_state_names[TCPFSM_NSLOTS] TCPFSM_TABLE_DATA = {
 	[TCPFSM_ESTABLISHED]	= "ESTABLISHED",
 	[TCPFSM_SYN_SENT]	= "SYN_SENT",
@@ -127,6 +131,45 @@ static const char *const tcpfsm_proto_names[TCPFSM_NPROTO] TCPFSM_TABLE_DATA = {
 	[TCPFSM_PROTO_SCTP]	= "SCTP",
 	[TCPFSM_PROTO_OTHER]	= "OTHER",
 };
+
+/*
+ * The other protocols name the values by their own states.  MPTCP's
+ * sockets go through TCP's states.  DCCP (include/linux/dccp.h; removed in
+ * 6.16) gives ten of TCP's values its own names and numbers two states of
+ * its own after TCP's last: PARTOPEN is TCP_MAX_STATES, 13 until 6.8 added
+ * TCP_BOUND_INACTIVE and 14 since.  SCTP (include/net/sctp/constants.h)
+ * uses five of TCP's values.
+ */
+static const char *const tcpfsm_dccp_names[TCPFSM_NSLOTS] TCPFSM_TABLE_DATA = {
+	[TCPFSM_ESTABLISHED]	= "OPEN",
+	[TCPFSM_SYN_SENT]	= "REQUESTING",
+	[TCPFSM_SYN_RECV]	= "RESPOND",
+	[TCPFSM_FIN_WAIT1]	= "ACTIVE_CLOSEREQ",
+	[TCPFSM_TIME_WAIT]	= "TIME_WAIT",
+	[TCPFSM_CLOSE]		= "CLOSED",
+	[TCPFSM_CLOSE_WAIT]	= "PASSIVE_CLOSE",
+	[TCPFSM_LISTEN]		= "LISTEN",
+	[TCPFSM_CLOSING]	= "CLOSING",
+	[TCPFSM_NEW_SYN_RECV]	= "NEW_SYN_RECV",
+};
+
+/* DCCP's own states, numbered from TCP_MAX_STATES on. */
+static const char *const tcpfsm_dccp_own_names[] TCPFSM_TABLE_DATA = {
+	"PARTOPEN",
+	"PASSIVE_CLOSEREQ",
+};
+
+static const char *const tcpfsm_sctp_names[TCPFSM_NSLOTS] TCPFSM_TABLE_DATA = {
+	[TCPFSM_ESTABLISHED]	= "ESTABLISHED",
+	[TCPFSM_SYN_SENT]	= "ESTABLISHING",
+	[TCPFSM_CLOSE]		= "CLOSED",
+	[TCPFSM_CLOSE_WAIT]	= "CLOSING",
+	[TCPFSM_LISTEN]		= "LISTENING",
+};
+
+/* TCP_MAX_STATES before 6.8, and since. */
+#define TCPFSM_TCP_MAX_STATES_OLD	13
+#define TCPFSM_TCP_MAX_STATES_NEW	14
 
 /* IANA protocol numbers (IPPROTO_MPTCP is Linux's own, 256 + TCP). */
 #define TCPFSM_IPPROTO_TCP	6
@@ -279,6 +322,23 @@ static const struct tcpfsm_rule tcpfsm_rules[] TCPFSM_TABLE_DATA = {
 
 #define TCPFSM_NRULES ARRAY_SIZE(tcpfsm_rules)
 
+/*
+ * Births in the other protocols, which like TCP's LISTEN -> SYN_RECV are
+ * reported on the new socket, cloned from a listener that stays LISTEN.
+ */
+struct tcpfsm_birth {
+	unsigned char proto;
+	unsigned char from;
+	unsigned char to;
+};
+
+static const struct tcpfsm_birth tcpfsm_births[] TCPFSM_TABLE_DATA = {
+	/* mptcp_sk_clone_init(): the accepted MPTCP socket */
+	{ TCPFSM_PROTO_MPTCP, TCPFSM_LISTEN, TCPFSM_ESTABLISHED },
+	/* dccp_create_openreq_child() -> inet_csk_clone_lock(): RESPOND */
+	{ TCPFSM_PROTO_DCCP, TCPFSM_LISTEN, TCPFSM_SYN_RECV },
+};
+
 static_assert(TCPFSM_STATE_LAST < TCPFSM_NSLOTS, "every named state needs a counter slot");
 static_assert(TCPFSM_NSLOTS <= 256, "rule fields are unsigned char");
 
@@ -288,6 +348,59 @@ static inline const char *tcpfsm_state_name(long state)
 	if (state < TCPFSM_STATE_FIRST || state > TCPFSM_STATE_LAST)
 		return (const char *)0;
 	return tcpfsm_state_names[state];
+}
+
+/*
+ * The name of state @state of protocol @proto (enum tcpfsm_proto) on a
+ * kernel whose TCP has @tcp_max_states states (TCP_MAX_STATES); NULL when
+ * that protocol has no state of that value there.
+ */
+static inline const char *tcpfsm_proto_state_name(unsigned int proto,
+						  long state,
+						  long tcp_max_states)
+{
+	if (state < 0 || state >= TCPFSM_NSLOTS)
+		return (const char *)0;
+	switch (proto) {
+	case TCPFSM_PROTO_TCP:
+	case TCPFSM_PROTO_MPTCP:
+		return state < tcp_max_states ? tcpfsm_state_names[state] :
+						(const char *)0;
+	case TCPFSM_PROTO_DCCP:
+		if (state >= tcp_max_states &&
+		    state < tcp_max_states + (long)ARRAY_SIZE(tcpfsm_dccp_own_names))
+			return tcpfsm_dccp_own_names[state - tcp_max_states];
+		return tcpfsm_dccp_names[state];
+	case TCPFSM_PROTO_SCTP:
+		return tcpfsm_sctp_names[state];
+	default:
+		return (const char *)0;
+	}
+}
+
+/*
+ * The value of the state named @name in protocol @proto on a kernel with
+ * @tcp_max_states TCP states, or -1 if there is none.
+ */
+static inline long tcpfsm_proto_state_value(unsigned int proto,
+					    const char *name,
+					    long tcp_max_states)
+{
+	long state;
+
+	for (state = 0; state < TCPFSM_NSLOTS; state++) {
+		const char *n = tcpfsm_proto_state_name(proto, state,
+							tcp_max_states);
+		unsigned int i = 0;
+
+		if (!n)
+			continue;
+		while (n[i] && n[i] == name[i])
+			i++;
+		if (n[i] == name[i])
+			return state;
+	}
+	return -1;
 }
 
 /* The rule for a TCP pair, or NULL when the pair is illegal. */

@@ -8,6 +8,7 @@
  * code fill the gap (docs/internals.md explains the choice):
  *
  *   inet_twsk_hashdance()         the time-wait sock becomes visible
+ *                                 (inet_twsk_hashdance_schedule() since 6.10)
  *   tcp_timewait_state_process()  (return probe) FIN_WAIT2 -> TIME_WAIT
  *   tw_timer_handler()            the kill that follows is a timer expiry
  *   inet_twsk_kill()              the time-wait sock is unhashed
@@ -26,17 +27,12 @@
 #include <net/timewait_sock.h>
 
 #include "tcpfsm.h"
+#include "tcpfsm_compat.h"
 
 bool tcpfsm_timewait_tracking __read_mostly;
 
 /* The time-wait sock whose timer is being handled on this CPU. */
 static DEFINE_PER_CPU(const struct inet_timewait_sock *, tcpfsm_tw_expiring);
-
-/* Kernels from 6.10 on hash and schedule in one function. */
-static const char *const tcpfsm_tw_enter_symbols[] = {
-	"inet_twsk_hashdance",
-	"inet_twsk_hashdance_schedule",
-};
 
 static enum tcpfsm_tw_sub tcpfsm_tw_sub(const struct inet_timewait_sock *tw)
 {
@@ -44,13 +40,14 @@ static enum tcpfsm_tw_sub tcpfsm_tw_sub(const struct inet_timewait_sock *tw)
 	       TCPFSM_TW_FIN_WAIT2 : TCPFSM_TW_TIME_WAIT;
 }
 
-/* DCCP shares the time-wait code; only TCP's socks are counted. */
+/*
+ * DCCP shares the time-wait code (until 6.16); only TCP's socks are
+ * counted.  A time-wait sock belongs to the death row it was made for:
+ * TCP's is its namespace's, DCCP's is global.
+ */
 static bool tcpfsm_tw_is_tcp(const struct inet_timewait_sock *tw)
 {
-	const struct proto *prot = READ_ONCE(tw->tw_prot);
-
-	return prot && prot->twsk_prot &&
-	       prot->twsk_prot->twsk_destructor == tcp_twsk_destructor;
+	return tw->tw_dr == tcpfsm_tcp_death_row(twsk_net(tw));
 }
 
 /*
@@ -70,7 +67,7 @@ static void tcpfsm_tw_count_in(struct tcpfsm_ns_counters __percpu *ns,
 		this_cpu_inc(ns->tw_fw2_entered);
 }
 
-/* inet_twsk_hashdance(tw, sk, hashinfo): sk hands over to tw. */
+/* inet_twsk_hashdance(tw, sk, ...): sk hands over to tw. */
 static int tcpfsm_tw_enter(struct kprobe *kp, struct pt_regs *regs)
 {
 	const struct inet_timewait_sock *tw =
@@ -111,21 +108,23 @@ static int tcpfsm_tw_exit(struct kprobe *kp, struct pt_regs *regs)
 	const struct inet_timewait_sock *tw =
 		(void *)regs_get_kernel_argument(regs, 0);
 	struct tcpfsm_ns_counters __percpu *ns;
+	bool expiring = this_cpu_read(tcpfsm_tw_expiring) == tw;
 	enum tcpfsm_tw_sub sub;
 	enum tcpfsm_tw_exit why;
 	bool counted = true;
 
+	/* Forget the timer's sock whoever it was, so no later sock matches. */
+	if (expiring)
+		this_cpu_write(tcpfsm_tw_expiring, NULL);
 	if (!tcpfsm_tw_is_tcp(tw))
 		return 0;
 	sub = tcpfsm_tw_sub(tw);
-	if (this_cpu_read(tcpfsm_tw_expiring) == tw) {
-		this_cpu_write(tcpfsm_tw_expiring, NULL);
+	if (expiring)
 		why = TCPFSM_TW_EXIT_TIMER;
-	} else if (!check_net(twsk_net(tw))) {
+	else if (!check_net(twsk_net(tw)))
 		why = TCPFSM_TW_EXIT_NETNS;
-	} else {
+	else
 		why = TCPFSM_TW_EXIT_EARLY;
-	}
 	this_cpu_inc(tcpfsm_pcpu->tw_exits[sub][why]);
 	if (tcpfsm_seed_active())
 		counted = tcpfsm_seed_seen(tw);
@@ -224,11 +223,12 @@ static struct kretprobe tcpfsm_tw_process_rp = {
 /* Place the entry probe on whichever name this kernel uses. */
 static int tcpfsm_tw_register_enter(void)
 {
+	const char *name;
 	int err = -ENOENT;
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(tcpfsm_tw_enter_symbols); i++) {
-		tcpfsm_tw_enter_kp.symbol_name = tcpfsm_tw_enter_symbols[i];
+	for (i = 0; (name = tcpfsm_tw_hashdance_symbol(i)); i++) {
+		tcpfsm_tw_enter_kp.symbol_name = name;
 		tcpfsm_tw_enter_kp.addr = NULL;
 		err = register_kprobe(&tcpfsm_tw_enter_kp);
 		if (!err)

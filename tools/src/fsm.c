@@ -62,15 +62,36 @@ const char *fsm_rfc_name(unsigned int v)
 	return tcpfsm_rfc_names[v];
 }
 
-/* The name the debugfs files use: the kernel name or STATE_<n>. */
+/* The name the debugfs files use for a TCP state: its name or STATE_<n>. */
 const char *fsm_state_label(unsigned int v, char buf[16])
 {
-	const char *n = fsm_state_name(v);
+	return fsm_proto_state_label(FSM_TCP, v, buf);
+}
+
+/*
+ * The tool reads every file with the numbering of the newest kernels that
+ * have each state: TCP's BOUND_INACTIVE (6.8+) is 13 and DCCP's own two
+ * states, whose values moved up by one in 6.8, are 14 and 15.  Only those
+ * two DCCP values can differ from the kernel's (see
+ * fsm_proto_state_numbered()).
+ */
+#define FSM_TCP_MAX_STATES TCPFSM_TCP_MAX_STATES_NEW
+
+/* The name of state V of protocol row PROTO, or STATE_<n>. */
+const char *fsm_proto_state_label(unsigned int proto, unsigned int v, char buf[16])
+{
+	const char *n = tcpfsm_proto_state_name(proto, (long)v, FSM_TCP_MAX_STATES);
 
 	if (n)
 		return n;
 	snprintf(buf, 16, "STATE_%u", v & 0xffffu);
 	return buf;
+}
+
+/* False for a state whose value the tool cannot know: DCCP's own two. */
+bool fsm_proto_state_numbered(unsigned int proto, unsigned int v)
+{
+	return proto != FSM_DCCP || v < FSM_TCP_MAX_STATES;
 }
 
 /* A short heading for the transition grid. */
@@ -106,6 +127,19 @@ int fsm_parse_state(const char *s)
 		v = v * 10 + (unsigned int)(*p - '0');
 	}
 	return v <= 255 ? (int)v : -1;
+}
+
+/*
+ * Parse a state of protocol row PROTO as the debugfs files name it (or
+ * STATE_<n>, 0..255); -1 if invalid.
+ */
+int fsm_parse_proto_state(unsigned int proto, const char *s)
+{
+	long v = tcpfsm_proto_state_value(proto, s, FSM_TCP_MAX_STATES);
+
+	if (v >= 0)
+		return (int)v;
+	return strncmp(s, "STATE_", 6) == 0 ? fsm_parse_state(s) : -1;
 }
 
 /* Upper-case S into BUF without '-', '_' and spaces, for loose matching. */

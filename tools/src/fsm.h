@@ -55,8 +55,11 @@ extern const unsigned char fsm_rfc_order[FSM_NRFC];
 const char *fsm_state_name(unsigned int v);
 const char *fsm_rfc_name(unsigned int v);
 const char *fsm_state_label(unsigned int v, char buf[16]);
+const char *fsm_proto_state_label(unsigned int proto, unsigned int v, char buf[16]);
+bool fsm_proto_state_numbered(unsigned int proto, unsigned int v);
 const char *fsm_short_label(unsigned int v, char buf[16]);
 int fsm_parse_state(const char *s);
+int fsm_parse_proto_state(unsigned int proto, const char *s);
 int fsm_lookup_state(const char *s);
 bool fsm_is_rfc_state(unsigned int v);
 

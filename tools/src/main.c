@@ -60,7 +60,8 @@ static const char usage_text[] =
 "  table                  the reference table in force, with live counts\n"
 "  explain [STATE]        what a state means, its edges and live counts\n"
 "  dot                    the state diagram in Graphviz DOT\n"
-"  prometheus             metrics in the Prometheus text format\n"
+"  prometheus [--textfile DIR]\n"
+"                         metrics in the Prometheus text format\n"
 "  lifecycle              transitions with TIME_WAIT put back (needs tracking)\n"
 "  dwell                  time spent in each state, as histograms\n"
 "  netns                  sockets per state per network namespace\n"
@@ -73,6 +74,9 @@ static const char usage_text[] =
 "  -f, --follow   log: print new records as they come, until SIGINT/SIGTERM\n"
 "  --stack        log: the whole kernel stack, one frame per line\n"
 "  --list         transitions: one line per pair instead of the grid\n"
+"  --textfile DIR prometheus: replace DIR/tcpfsm.prom atomically (temporary file,\n"
+"                 fsync, rename) for node_exporter's textfile collector; when\n"
+"                 the module cannot be read the file says tcpfsm_up 0\n"
 "  -i, --interval SEC  watch: seconds between refreshes (default 1)\n"
 "  -n, --count N  watch: stop after N refreshes\n"
 "  -h, --help     this help;  -V, --version  version and debugfs format\n"
@@ -217,6 +221,13 @@ int main(int argc, char **argv)
 			op.stack = true;
 		} else if (strcmp(arg, "--list") == 0) {
 			op.list = true;
+		} else if (is_opt(arg, "--textfile")) {
+			a = opt_arg(argc, argv, &i, "--textfile");
+			if (!a || !*a)
+				return usage_err("--textfile needs a directory");
+			if (strlen(a) > PROM_TEXTFILE_DIR_MAX)
+				return usage_err("--textfile: path too long");
+			op.textfile = a;
 		} else if (strcmp(arg, "-i") == 0 || is_opt(arg, "--interval")) {
 			a = opt_arg(argc, argv, &i, "--interval");
 			if (!a || parse_interval(a, &op.interval))
@@ -252,6 +263,8 @@ int main(int argc, char **argv)
 		return usage_err("-f and --stack belong to 'log'");
 	if (op.list && cmd->fn != cmd_transitions)
 		return usage_err("--list belongs to 'transitions'");
+	if (op.textfile && cmd->fn != cmd_prometheus)
+		return usage_err("--textfile belongs to 'prometheus'");
 	if ((have_i || have_n) && cmd->fn != cmd_watch)
 		return usage_err("-i and -n belong to 'watch'");
 
@@ -289,7 +302,9 @@ int main(int argc, char **argv)
 		free(buf);
 		return EX_SYS;
 	}
-	if (rc == EX_OK)
+	if (op.textfile)
+		rc = prom_textfile(op.textfile, buf, len, rc);
+	else if (rc == EX_OK)
 		rc = emit(buf, len);
 	free(buf);
 	return rc;

@@ -184,13 +184,15 @@ static int get_gauge(struct lines *L, const char *s, bool *has, int64_t *v)
 	return 0;
 }
 
-/* A state name or STATE_<n>. */
-static int get_state(struct lines *L, const char *what, const char *s, unsigned char *v)
+/* A state of protocol row PROTO by its name, or STATE_<n>. */
+static int get_state(struct lines *L, unsigned int proto, const char *what, const char *s,
+		     unsigned char *v)
 {
-	int st = fsm_parse_state(s);
+	int st = fsm_parse_proto_state(proto, s);
 
 	if (st < 0)
-		return SYNTAX(L, "%s '%s' is not a state name or STATE_<0..255>", what, Q(s));
+		return SYNTAX(L, "%s '%s' is not a %s state name or STATE_<0..255>", what, Q(s),
+			      fsm_proto_name(proto));
 	*v = (unsigned char)st;
 	return 0;
 }
@@ -436,8 +438,8 @@ int tf_parse_transitions(const char *buf, size_t len, struct tf_transitions *out
 		t = &v[n];
 		t->line = L.no;
 		if (get_proto(&L, tok[0], &t->proto) ||
-		    get_state(&L, "FROM", tok[1], &t->from) ||
-		    get_state(&L, "TO", tok[2], &t->to) ||
+		    get_state(&L, t->proto, "FROM", tok[1], &t->from) ||
+		    get_state(&L, t->proto, "TO", tok[2], &t->to) ||
 		    get_u64(&L, "COUNT", tok[3], &t->count))
 			goto bad;
 		verdict = fsm_parse_verdict(tok[4]);
@@ -458,8 +460,8 @@ int tf_parse_transitions(const char *buf, size_t len, struct tf_transitions *out
 
 		fail(err, TF_E_SYNTAX, a->line > b->line ? a->line : b->line,
 		     "duplicate line for %s %s %s (first on line %lu)",
-		     fsm_proto_name(a->proto), fsm_state_label(a->from, f),
-		     fsm_state_label(a->to, g), first);
+		     fsm_proto_name(a->proto), fsm_proto_state_label(a->proto, a->from, f),
+		     fsm_proto_state_label(a->proto, a->to, g), first);
 		goto bad;
 	}
 	free(copy);
@@ -496,7 +498,7 @@ static int get_state_columns(struct lines *L, char **tok, struct tf_state_row *s
 {
 	s->line = L->no;
 	return get_proto(L, tok[0], &s->proto) ||
-	       get_state(L, "STATE", tok[1], &s->state) ||
+	       get_state(L, s->proto, "STATE", tok[1], &s->state) ||
 	       get_gauge(L, tok[2], &s->has_current, &s->current) ||
 	       get_u64(L, "ENTERED", tok[3], &s->entered) ||
 	       get_u64(L, "EXITED", tok[4], &s->exited);
@@ -532,7 +534,7 @@ int tf_parse_states(const char *buf, size_t len, struct tf_states *out, struct t
 
 		fail(err, TF_E_SYNTAX, a->line > b->line ? a->line : b->line,
 		     "duplicate line for %s %s (first on line %lu)",
-		     fsm_proto_name(a->proto), fsm_state_label(a->state, f),
+		     fsm_proto_name(a->proto), fsm_proto_state_label(a->proto, a->state, f),
 		     a->line < b->line ? a->line : b->line);
 		goto bad;
 	}
@@ -762,8 +764,8 @@ static int parse_record(struct lines *L, char *line, struct tf_record *r, char *
 	    get_u32(L, "uid", val[F_UID], &r->uid) ||
 	    get_u64(L, "cgroup", val[F_CGROUP], &r->cgroup) ||
 	    get_proto(L, val[F_PROTO], &r->proto) ||
-	    get_state(L, "from", val[F_FROM], &r->from) ||
-	    get_state(L, "to", val[F_TO], &r->to) ||
+	    get_state(L, r->proto, "from", val[F_FROM], &r->from) ||
+	    get_state(L, r->proto, "to", val[F_TO], &r->to) ||
 	    get_u64(L, "injected", val[F_INJECTED], &inj))
 		return -1;
 	if (r->seq == 0)
@@ -983,8 +985,8 @@ int tf_parse_table(const char *buf, size_t len, struct tf_table *out, struct tf_
 			goto bad;
 		t = &v[n];
 		t->line = L.no;
-		if (get_state(&L, "FROM", tok[0], &t->from) ||
-		    get_state(&L, "TO", tok[1], &t->to) ||
+		if (get_state(&L, FSM_TCP, "FROM", tok[0], &t->from) ||
+		    get_state(&L, FSM_TCP, "TO", tok[1], &t->to) ||
 		    get_flags(&L, tok[3], &t->flags))
 			goto bad;
 		verdict = fsm_parse_verdict(tok[2]);
@@ -1045,8 +1047,8 @@ int tf_parse_lifecycle(const char *buf, size_t len, struct tf_lifecycle *out,
 			goto bad;
 		t = &v[n];
 		t->line = L.no;
-		if (get_state(&L, "FROM", tok[0], &t->from) ||
-		    get_state(&L, "TO", tok[1], &t->to) ||
+		if (get_state(&L, FSM_TCP, "FROM", tok[0], &t->from) ||
+		    get_state(&L, FSM_TCP, "TO", tok[1], &t->to) ||
 		    get_u64(&L, "COUNT", tok[2], &t->count))
 			goto bad;
 		n++;
@@ -1090,7 +1092,7 @@ static int dwell_close(struct lines *L, const struct tf_dwell_hist *h)
 	if (h->have_count && h->have_sum)
 		return 0;
 	return fail(L->err, TF_E_SYNTAX, h->line, "histogram %s %s has no %s line",
-		    fsm_proto_name(h->proto), fsm_state_label(h->state, f),
+		    fsm_proto_name(h->proto), fsm_proto_state_label(h->proto, h->state, f),
 		    h->have_count ? "sum_us" : "count");
 }
 
@@ -1115,7 +1117,7 @@ int tf_parse_dwell(const char *buf, size_t len, struct tf_dwell *out, struct tf_
 		goto bad;
 	while ((rc = next_record(&L, &line)) == 1) {
 		if (fields(&L, line, tok, 4) || get_proto(&L, tok[0], &proto) ||
-		    get_state(&L, "STATE", tok[1], &state) ||
+		    get_state(&L, proto, "STATE", tok[1], &state) ||
 		    get_u64(&L, "value", tok[3], &x))
 			goto bad;
 		if (!h || h->proto != proto || h->state != state) {

@@ -3,16 +3,30 @@
  * prom.c - "tcpfsm prometheus": the counters in the Prometheus text
  * exposition format (version 0.0.4), for node_exporter's textfile
  * collector.  Every family has HELP and TYPE lines; label values are
- * escaped; dwell histograms are cumulative with le in seconds.
+ * escaped; dwell histograms are cumulative with le in seconds.  With
+ * --textfile DIR the document replaces DIR/tcpfsm.prom atomically.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "cmds.h"
 #include "fsm.h"
+#include "parse.h"
 #include "render.h"
 #include "tcpfsm.h"
 #include "util.h"
+
+/* The whole document when the module's files could not be read. */
+static const char down_doc[] =
+	"# HELP tcpfsm_up 1 if the tcpfsm module's files were read.\n"
+	"# TYPE tcpfsm_up gauge\n"
+	"tcpfsm_up 0\n";
 
 /* A label value with '\', '"' and newline escaped. */
 static void label(FILE *f, const char *name, const char *v, bool first)
@@ -80,7 +94,7 @@ static void dwell(FILE *f, const struct snap *s)
 			fmt_dec6(le, sizeof(le), (uint64_t)1 << k);
 			fputs("tcpfsm_state_dwell_seconds_bucket{", f);
 			label(f, "proto", fsm_proto_name(h->proto), true);
-			label(f, "state", fsm_state_label(h->state, l), false);
+			label(f, "state", fsm_proto_state_label(h->proto, h->state, l), false);
 			label(f, "le", le, false);
 			fprintf(f, "} %" PRIu64 "\n", cum);
 		}
@@ -88,17 +102,17 @@ static void dwell(FILE *f, const struct snap *s)
 		total = h->count > cum ? h->count : cum;
 		fputs("tcpfsm_state_dwell_seconds_bucket{", f);
 		label(f, "proto", fsm_proto_name(h->proto), true);
-		label(f, "state", fsm_state_label(h->state, l), false);
+		label(f, "state", fsm_proto_state_label(h->proto, h->state, l), false);
 		label(f, "le", "+Inf", false);
 		fprintf(f, "} %" PRIu64 "\n", total);
 		fmt_dec6(sum, sizeof(sum), h->sum_us);
 		fputs("tcpfsm_state_dwell_seconds_sum{", f);
 		label(f, "proto", fsm_proto_name(h->proto), true);
-		label(f, "state", fsm_state_label(h->state, l), false);
+		label(f, "state", fsm_proto_state_label(h->proto, h->state, l), false);
 		fprintf(f, "} %s\n", sum);
 		fputs("tcpfsm_state_dwell_seconds_count{", f);
 		label(f, "proto", fsm_proto_name(h->proto), true);
-		label(f, "state", fsm_state_label(h->state, l), false);
+		label(f, "state", fsm_proto_state_label(h->proto, h->state, l), false);
 		fprintf(f, "} %" PRIu64 "\n", total);
 	}
 }
@@ -116,7 +130,7 @@ static void state_counters(FILE *f, const struct tf_states *st, const char *name
 
 		fprintf(f, "%s{", name);
 		label(f, "proto", fsm_proto_name(r->proto), true);
-		label(f, "state", fsm_state_label(r->state, l), false);
+		label(f, "state", fsm_proto_state_label(r->proto, r->state, l), false);
 		fprintf(f, "} %" PRIu64 "\n", exited ? r->exited : r->entered);
 	}
 }
@@ -138,7 +152,7 @@ static void netns_rows(FILE *f, const struct snap *s)
 		fputs("tcpfsm_netns_sockets{", f);
 		label(f, "netns", ns, true);
 		label(f, "proto", fsm_proto_name(r->s.proto), false);
-		label(f, "state", fsm_state_label(r->s.state, l), false);
+		label(f, "state", fsm_proto_state_label(r->s.proto, r->s.state, l), false);
 		fprintf(f, "} %" PRId64 "\n", r->s.current);
 	}
 	family(f, "tcpfsm_netns_state_entered_total", "counter",
@@ -150,9 +164,48 @@ static void netns_rows(FILE *f, const struct snap *s)
 		fputs("tcpfsm_netns_state_entered_total{", f);
 		label(f, "netns", ns, true);
 		label(f, "proto", fsm_proto_name(r->s.proto), false);
-		label(f, "state", fsm_state_label(r->s.state, l), false);
+		label(f, "state", fsm_proto_state_label(r->s.proto, r->s.state, l), false);
 		fprintf(f, "} %" PRIu64 "\n", r->s.entered);
 	}
+}
+
+/*
+ * net.ipv4.tcp_max_tw_buckets, the most time-wait sockets the kernel keeps,
+ * from /proc/sys (TCPFSM_PROC_SYS replaces /proc/sys, for tests only).  It
+ * is what TIME_WAIT is compared with; node_exporter does not export it.
+ * Left out when it cannot be read or is not a number.
+ */
+static void max_tw_buckets(FILE *f)
+{
+	const char *dir = getenv("TCPFSM_PROC_SYS");
+	char path[4096], buf[32];
+	uint64_t v;
+	ssize_t n;
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/proc/sys";
+	if ((size_t)snprintf(path, sizeof(path), "%s/net/ipv4/tcp_max_tw_buckets", dir) >=
+	    sizeof(path))
+		return;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return;
+	do
+		n = read(fd, buf, sizeof(buf) - 1);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	if (buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	if (tf_parse_u64(buf, &v) || v > INT32_MAX)
+		return;
+	family(f, "tcpfsm_tcp_max_tw_buckets", "gauge",
+	       "net.ipv4.tcp_max_tw_buckets: time-wait sockets the kernel keeps at most "
+	       "(the tool's network namespace).");
+	fprintf(f, "tcpfsm_tcp_max_tw_buckets %" PRIu64 "\n", v);
 }
 
 /* The "prometheus" command. */
@@ -167,10 +220,14 @@ int cmd_prometheus(const struct opts *op, struct out *o)
 
 	rc = snap_load(&s, op->root, 0, SF(SF_STATS));
 	if (rc == EX_OK && !s.root_ok) {
-		/* nothing to read: say so in a form a scraper keeps */
-		errmsg("%s", s.why);
-		family(f, "tcpfsm_up", "gauge", "1 if the tcpfsm module's files were read.");
-		fputs("tcpfsm_up 0\n", f);
+		/*
+		 * Nothing to read: say so in a form a scraper keeps.  For the
+		 * textfile timer an unloaded module is the normal case that
+		 * the file reports, not worth a log line every run.
+		 */
+		if (!op->textfile || access("/sys/module/tcpfsm", F_OK) == 0)
+			errmsg("%s", s.why);
+		fputs(down_doc, f);
 		snap_free(&s);
 		return EX_OK;
 	}
@@ -200,9 +257,10 @@ int cmd_prometheus(const struct opts *op, struct out *o)
 			continue;
 		fputs("tcpfsm_sockets{", f);
 		label(f, "proto", fsm_proto_name(r->proto), true);
-		label(f, "state", fsm_state_label(r->state, a), false);
+		label(f, "state", fsm_proto_state_label(r->proto, r->state, a), false);
 		fprintf(f, "} %" PRId64 "\n", r->current);
 	}
+	max_tw_buckets(f);
 	state_counters(f, &s.states, "tcpfsm_state_entered_total",
 		       "Events whose new state is this one.", false);
 	state_counters(f, &s.states, "tcpfsm_state_exited_total",
@@ -214,8 +272,8 @@ int cmd_prometheus(const struct opts *op, struct out *o)
 
 		fputs("tcpfsm_transitions_total{", f);
 		label(f, "proto", fsm_proto_name(x->proto), true);
-		label(f, "from", fsm_state_label(x->from, a), false);
-		label(f, "to", fsm_state_label(x->to, b), false);
+		label(f, "from", fsm_proto_state_label(x->proto, x->from, a), false);
+		label(f, "to", fsm_proto_state_label(x->proto, x->to, b), false);
 		label(f, "verdict", fsm_verdict_name(x->verdict), false);
 		fprintf(f, "} %" PRIu64 "\n", x->count);
 	}
@@ -254,4 +312,90 @@ int cmd_prometheus(const struct opts *op, struct out *o)
 		netns_rows(f, &s);
 	snap_free(&s);
 	return EX_OK;
+}
+
+/* A --textfile failure: the message, and the exit code for ERR. */
+static int textfile_err(const char *what, const char *path, int err)
+{
+	errmsg("--textfile: %s %s: %s", what, path, strerror(err));
+	if (err == ENOENT || err == ENOTDIR)
+		return EX_NOSRC;
+	return err == EACCES || err == EPERM ? EX_PERM : EX_SYS;
+}
+
+/* Write all of BUF to FD. */
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, buf, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * "prometheus --textfile DIR": replace DIR/tcpfsm.prom with BUF (the
+ * metrics), the way node_exporter's textfile collector asks: a temporary
+ * file in DIR whose name does not end in .prom (the collector skips it),
+ * mode 0644, fsync, rename over the old file, fsync of DIR.  A scrape sees
+ * the old file or the new one, never a part.  RC is the exit code of the
+ * reading: when it failed, the file says tcpfsm_up 0 instead (the numbers
+ * of the last good run must not look current) and RC is returned.
+ */
+int prom_textfile(const char *dir, const char *buf, size_t len, int rc)
+{
+	char tmp[4096];
+	const char *name;
+	int dfd, fd, err, ret;
+
+	if (rc != EX_OK) {
+		buf = down_doc;
+		len = strlen(down_doc);
+	}
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/" PROM_TEXTFILE_TMP, dir) >= sizeof(tmp)) {
+		errmsg("--textfile %s: path too long", dir);
+		return EX_USAGE;
+	}
+	name = tmp + strlen(tmp) - strlen(PROM_TEXTFILE_TMP);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return textfile_err("directory", dir, errno);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		ret = textfile_err("cannot create a file in", dir, errno);
+		close(dfd);
+		return ret;
+	}
+	if (fchmod(fd, 0644) || write_all(fd, buf, len) || fsync(fd)) {
+		err = errno;
+		close(fd);
+		goto fail;
+	}
+	if (close(fd)) {
+		err = errno;
+		goto fail;
+	}
+	if (renameat(dfd, name, dfd, PROM_TEXTFILE)) {
+		err = errno;
+		goto fail;
+	}
+	/* the rename itself on disk; some file systems cannot sync a directory */
+	if (fsync(dfd) && errno != EINVAL && errno != EROFS) {
+		ret = textfile_err("fsync of", dir, errno);
+		close(dfd);
+		return ret;
+	}
+	close(dfd);
+	return rc;
+fail:
+	unlinkat(dfd, name, 0);
+	close(dfd);
+	snprintf(tmp, sizeof(tmp), "%s/" PROM_TEXTFILE, dir);
+	return textfile_err("writing", tmp, err);
 }

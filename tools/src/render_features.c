@@ -187,7 +187,7 @@ int cmd_dwell(const struct opts *op, struct out *o)
 
 			json_obj(&j);
 			json_kstr(&j, "proto", fsm_proto_name(h->proto));
-			json_kstr(&j, "state", fsm_state_label(h->state, l));
+			json_kstr(&j, "state", fsm_proto_state_label(h->proto, h->state, l));
 			json_key(&j, "buckets");
 			json_arr(&j);
 			for (k = 0; k < TF_DWELL_NBUCKETS; k++) {
@@ -223,7 +223,7 @@ int cmd_dwell(const struct opts *op, struct out *o)
 		}
 		fmt_dec6(mean, sizeof(mean), h->count ? h->sum_us / h->count : 0);
 		fprintf(o->f, "%s%s %s%s: %" PRIu64 " exit%s, mean %s s\n", i ? "\n" : "",
-			fsm_proto_name(h->proto), fsm_state_label(h->state, l),
+			fsm_proto_name(h->proto), fsm_proto_state_label(h->proto, h->state, l),
 			out_col(o, C_RESET), h->count, h->count == 1 ? "" : "s", mean);
 		fprintf(o->f, "%11s    %-10s : %-8s %s\n", "usecs", "", "count", "distribution");
 		for (k = lo; k <= hi && lo < TF_DWELL_NBUCKETS; k++) {
@@ -300,7 +300,7 @@ int cmd_netns(const struct opts *op, struct out *o)
 				json_u64(&j, r->netns);
 			json_kbool(&j, "other", r->other);
 			json_kstr(&j, "proto", fsm_proto_name(r->s.proto));
-			json_kstr(&j, "state", fsm_state_label(r->s.state, l));
+			json_kstr(&j, "state", fsm_proto_state_label(r->s.proto, r->s.state, l));
 			json_key(&j, "current");
 			if (r->s.has_current)
 				json_i64(&j, r->s.current);
@@ -330,7 +330,7 @@ int cmd_netns(const struct opts *op, struct out *o)
 				out_col(o, C_RESET));
 		fmt_gauge(g, sizeof(g), &r->s);
 		fprintf(o->f, "  %-6s %-15s %8s %10" PRIu64 " %10" PRIu64 "\n",
-			fsm_proto_name(r->s.proto), fsm_state_label(r->s.state, l), g, r->s.entered,
+			fsm_proto_name(r->s.proto), fsm_proto_state_label(r->s.proto, r->s.state, l), g, r->s.entered,
 			r->s.exited);
 	}
 	if (!s.netns.n)

@@ -67,8 +67,8 @@ void log_text_record(const struct out *o, const struct tf_record *r, bool stack,
 	out_safe(o, r->src, strlen(r->src));
 	fputs(" -> ", o->f);
 	out_safe(o, r->dst, strlen(r->dst));
-	fprintf(o->f, " %s%s -> %s%s", out_col(o, C_RED), fsm_state_label(r->from, f),
-		fsm_state_label(r->to, t), out_col(o, C_RESET));
+	fprintf(o->f, " %s%s -> %s%s", out_col(o, C_RED), fsm_proto_state_label(r->proto, r->from, f),
+		fsm_proto_state_label(r->proto, r->to, t), out_col(o, C_RESET));
 	if (r->injected)
 		fprintf(o->f, " %sinjected%s", out_col(o, C_YELLOW), out_col(o, C_RESET));
 	if (!stack) {
@@ -111,8 +111,8 @@ void log_json_record(struct json *j, const struct tf_record *r)
 	json_kstr(j, "family", r->family == TF_INET6 ? "inet6" : "inet");
 	json_kstr(j, "src", r->src);
 	json_kstr(j, "dst", r->dst);
-	json_kstr(j, "from", fsm_state_label(r->from, f));
-	json_kstr(j, "to", fsm_state_label(r->to, t));
+	json_kstr(j, "from", fsm_proto_state_label(r->proto, r->from, f));
+	json_kstr(j, "to", fsm_proto_state_label(r->proto, r->to, t));
 	json_kbool(j, "injected", r->injected);
 	json_key(j, "stack");
 	json_arr(j);

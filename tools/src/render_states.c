@@ -33,8 +33,13 @@ int cmd_states(const struct opts *op, struct out *o)
 
 			json_obj(&j);
 			json_kstr(&j, "proto", fsm_proto_name(r->proto));
-			json_kstr(&j, "state", fsm_state_label(r->state, l));
-			json_ku64(&j, "value", r->state);
+			json_kstr(&j, "state", fsm_proto_state_label(r->proto, r->state, l));
+			/* null where the tool cannot know this kernel's number */
+			json_key(&j, "value");
+			if (fsm_proto_state_numbered(r->proto, r->state))
+				json_u64(&j, r->state);
+			else
+				json_null(&j);
 			json_kstr(&j, "rfc_name",
 				  r->proto == FSM_TCP ? fsm_rfc_name(r->state) : NULL);
 			json_key(&j, "current");
@@ -71,7 +76,7 @@ int cmd_states(const struct opts *op, struct out *o)
 
 		fmt_gauge(g, sizeof(g), r);
 		fprintf(o->f, "%-6s %-15s %-13s %*s %*" PRIu64 " %*" PRIu64 "\n",
-			fsm_proto_name(r->proto), fsm_state_label(r->state, l), rfc ? rfc : "-",
+			fsm_proto_name(r->proto), fsm_proto_state_label(r->proto, r->state, l), rfc ? rfc : "-",
 			wc, g, we, r->entered, wx, r->exited);
 	}
 	fputs("\nCURRENT counts full TCP sockets now ('-': no gauge is kept). ENTERED and "

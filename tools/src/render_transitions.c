@@ -149,8 +149,8 @@ int cmd_transitions(const struct opts *op, struct out *o)
 
 			json_obj(&j);
 			json_kstr(&j, "proto", fsm_proto_name(x->proto));
-			json_kstr(&j, "from", fsm_state_label(x->from, f));
-			json_kstr(&j, "to", fsm_state_label(x->to, t));
+			json_kstr(&j, "from", fsm_proto_state_label(x->proto, x->from, f));
+			json_kstr(&j, "to", fsm_proto_state_label(x->proto, x->to, t));
 			json_ku64(&j, "count", x->count);
 			json_kstr(&j, "verdict", fsm_verdict_name(x->verdict));
 			json_obj_end(&j);
@@ -163,9 +163,9 @@ int cmd_transitions(const struct opts *op, struct out *o)
 		const struct tf_transition *x = &s.trans.v[i];
 		int w;
 
-		w = (int)strlen(fsm_state_label(x->from, f));
+		w = (int)strlen(fsm_proto_state_label(x->proto, x->from, f));
 		wf = w > wf ? w : wf;
-		w = (int)strlen(fsm_state_label(x->to, t));
+		w = (int)strlen(fsm_proto_state_label(x->proto, x->to, t));
 		wt = w > wt ? w : wt;
 		wn = num_width(x->count) > wn ? num_width(x->count) : wn;
 		if (x->proto == FSM_TCP) {
@@ -184,8 +184,8 @@ int cmd_transitions(const struct opts *op, struct out *o)
 			const struct tf_transition *x = &s.trans.v[i];
 
 			fprintf(o->f, "%-5s %-*s %-*s %*" PRIu64 " %s%s%s\n",
-				fsm_proto_name(x->proto), wf, fsm_state_label(x->from, f), wt,
-				fsm_state_label(x->to, t), wn, x->count,
+				fsm_proto_name(x->proto), wf, fsm_proto_state_label(x->proto, x->from, f), wt,
+				fsm_proto_state_label(x->proto, x->to, t), wn, x->count,
 				out_verdict_col(o, x->verdict), fsm_verdict_name(x->verdict),
 				out_col(o, C_RESET));
 		}
@@ -206,8 +206,8 @@ int cmd_transitions(const struct opts *op, struct out *o)
 			continue;
 		char pair[40];
 
-		snprintf(pair, sizeof(pair), "%s -> %s", fsm_state_label(x->from, f),
-			 fsm_state_label(x->to, t));
+		snprintf(pair, sizeof(pair), "%s -> %s", fsm_proto_state_label(x->proto, x->from, f),
+			 fsm_proto_state_label(x->proto, x->to, t));
 		fprintf(o->f, "  %-5s %-*s %*" PRIu64 "\n", fsm_proto_name(x->proto),
 			wf + wt + 4, pair, wn, x->count);
 	}

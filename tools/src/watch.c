@@ -121,8 +121,8 @@ void watch_render(struct out *o, const struct snap *prev, const struct snap *cur
 		for (i = 0; i < n; i++) {
 			json_obj(&j);
 			json_kstr(&j, "proto", fsm_proto_name(rows[i].t->proto));
-			json_kstr(&j, "from", fsm_state_label(rows[i].t->from, f));
-			json_kstr(&j, "to", fsm_state_label(rows[i].t->to, t));
+			json_kstr(&j, "from", fsm_proto_state_label(rows[i].t->proto, rows[i].t->from, f));
+			json_kstr(&j, "to", fsm_proto_state_label(rows[i].t->proto, rows[i].t->to, t));
 			json_ku64(&j, "count", rows[i].t->count);
 			json_key(&j, "rate");
 			fmt_rate(rate, sizeof(rate), rows[i].delta, elapsed_ns, prev != NULL);
@@ -183,8 +183,8 @@ void watch_render(struct out *o, const struct snap *prev, const struct snap *cur
 	for (i = 0; i < n && i < MAX_ROWS; i++) {
 		char pair[40];
 
-		snprintf(pair, sizeof(pair), "%s -> %s", fsm_state_label(rows[i].t->from, f),
-			 fsm_state_label(rows[i].t->to, t));
+		snprintf(pair, sizeof(pair), "%s -> %s", fsm_proto_state_label(rows[i].t->proto, rows[i].t->from, f),
+			 fsm_proto_state_label(rows[i].t->proto, rows[i].t->to, t));
 		fmt_rate(rate, sizeof(rate), rows[i].delta, elapsed_ns, prev != NULL);
 		fprintf(o->f, "%-5s %s%-29s%s %12" PRIu64 " %10s\n",
 			fsm_proto_name(rows[i].t->proto), out_verdict_col(o, rows[i].t->verdict),

@@ -54,6 +54,34 @@ def read_rules():
 
 RULES = read_rules()
 
+
+def read_names(array):
+    """A state-name array of the header: {value: name}."""
+    text = open(HEADER).read()
+    body = text[re.search(array + r"\[[^=]*=\s*\{", text).end():]
+    body = body[:body.index("};")]
+    return {STATES.index(m.group(1)): m.group(2)
+            for m in re.finditer(r'\[TCPFSM_(\w+)\]\s*=\s*"(\w+)"', body)}
+
+
+# The fixtures model a kernel of 6.8 or later: TCP has 14 states, and DCCP
+# numbers its own two from there (tcpfsm_proto_state_name() in the header).
+TCP_MAX_STATES = 14
+DCCP_NAMES = read_names("tcpfsm_dccp_names")
+DCCP_OWN = ["PARTOPEN", "PASSIVE_CLOSEREQ"]
+SCTP_NAMES = read_names("tcpfsm_sctp_names")
+
+
+def pname(proto, name):
+    """What the module writes for state NAME (TCP's name or STATE_<n>) of PROTO."""
+    v = sval(name)
+    if proto in ("TCP", "MPTCP"):
+        return name
+    if proto == "DCCP" and TCP_MAX_STATES <= v < TCP_MAX_STATES + len(DCCP_OWN):
+        return DCCP_OWN[v - TCP_MAX_STATES]
+    names = {"DCCP": DCCP_NAMES, "SCTP": SCTP_NAMES}.get(proto, {})
+    return names.get(v, "STATE_%d" % v)
+
 # Kernel stacks (6.1) for the situations that end up in the log.
 STK = {
     "fin_v4": "tcp_set_state+0x9d/0x1e0,tcp_done+0x27/0x90,tcp_time_wait+0x1b0/0x2b0,"
@@ -164,7 +192,9 @@ class Module:
                 if v == "illegal":
                     illegal += 1
                     records.append((s, f, t, info))
-                birth = s.proto == "TCP" and (f, t) == ("LISTEN", "SYN_RECV")
+                birth = (s.proto, f, t) in (("TCP", "LISTEN", "SYN_RECV"),
+                                            ("MPTCP", "LISTEN", "ESTABLISHED"),
+                                            ("DCCP", "LISTEN", "SYN_RECV"))
                 bump(ent, (s.proto, t))
                 bump(ns_ent, (s.netns, s.proto, t))
                 if not birth:
@@ -240,7 +270,7 @@ def write_fixture(name, m):
     lines = ["# tcpfsm transitions format 1", "# PROTO FROM TO COUNT VERDICT"]
     for (p, f, t) in sorted(b["trans"], key=lambda k: (PROTOS.index(k[0]), sval(k[1]),
                                                        sval(k[2]))):
-        lines.append("%s %s %s %d %s" % (p, f, t, b["trans"][(p, f, t)],
+        lines.append("%s %s %s %d %s" % (p, pname(p, f), pname(p, t), b["trans"][(p, f, t)],
                                          m.verdict(p, f, t)))
     put("transitions", lines)
 
@@ -254,7 +284,7 @@ def write_fixture(name, m):
         for v in sorted(vals):
             st = STATES[v] if v < len(STATES) else "STATE_%d" % v
             cur = b["cur"].get((p, st), 0) if has_gauge(m, p, st) else "-"
-            lines.append("%s %s %s %d %d" % (p, st, cur, b["ent"].get((p, st), 0),
+            lines.append("%s %s %s %d %d" % (p, pname(p, st), cur, b["ent"].get((p, st), 0),
                                              b["ext"].get((p, st), 0)))
     put("states", lines)
 
@@ -272,7 +302,8 @@ def write_fixture(name, m):
                    "proto=%s family=%s src=%s dst=%s from=%s to=%s injected=%d stack=%s" % (
                        seq, ts, info.get("cpu", 0), info["pid"], info["comm"],
                        info.get("ctx", "task"), s.netns, s.uid, s.cgroup, s.proto, s.family,
-                       s.src, s.dst, f, t, inj, STK.get(info.get("stack"), "-")))
+                       s.src, s.dst, pname(s.proto, f), pname(s.proto, t), inj,
+                       STK.get(info.get("stack"), "-")))
         seq += 1
     next_seq = seq
     kept = out[-m.log_size:] if m.log_size else []
@@ -320,7 +351,7 @@ def write_fixture(name, m):
                     if not (e or x or c):
                         continue
                     cs = c if has_gauge(m, p, st) else "-"
-                    lines.append("%s %s %s %s %d %d" % (ns, p, st, cs, e, x))
+                    lines.append("%s %s %s %s %d %d" % (ns, p, pname(p, st), cs, e, x))
         put("netns", lines)
 
     # stats
@@ -553,10 +584,16 @@ def future():
         ev("STATE_200", "STATE_255", ts_ns=77000000999, cpu=5, pid=4321,
            comm="\\xff\\xfe\\x5c\\x22x", ctx="irq", stack=None)]))
     # other protocols, with their own meaning of the numbers
+    # DCCP (TCP's numbers, DCCP's names): a client through PARTOPEN (14)
+    # until the server's CloseReq (PASSIVE_CLOSEREQ, 15), and a server's
+    # listener with one child born in RESPOND
     m.socks.append(Sock(proto="DCCP", events=[ev("CLOSE", "SYN_SENT"),
-                                              ev("SYN_SENT", "STATE_13"),
-                                              ev("STATE_13", "ESTABLISHED"),
-                                              ev("ESTABLISHED", "STATE_14")]))
+                                              ev("SYN_SENT", "STATE_14"),
+                                              ev("STATE_14", "ESTABLISHED"),
+                                              ev("ESTABLISHED", "STATE_15")]))
+    m.socks.append(Sock(proto="DCCP", events=[ev("CLOSE", "LISTEN")]))
+    m.socks.append(Sock(proto="DCCP", events=[ev("LISTEN", "SYN_RECV"),
+                                              ev("SYN_RECV", "ESTABLISHED")]))
     m.socks.append(Sock(proto="SCTP", events=[ev("CLOSE", "ESTABLISHED"),
                                               ev("ESTABLISHED", "CLOSE_WAIT")]))
     m.socks.append(Sock(proto="OTHER", events=[ev("CLOSE", "CLOSE")]))
@@ -571,8 +608,8 @@ def patch_future(d):
     """Counters a simulation cannot reach: the largest 64-bit value."""
     p = os.path.join(d, "transitions")
     lines = open(p).read().splitlines()
-    lines = [l.replace("SCTP CLOSE ESTABLISHED 1 -",
-                       "SCTP CLOSE ESTABLISHED 18446744073709551615 -") for l in lines]
+    lines = [l.replace("SCTP CLOSED ESTABLISHED 1 -",
+                       "SCTP CLOSED ESTABLISHED 18446744073709551615 -") for l in lines]
     open(p, "w").write("\n".join(lines) + "\n")
 
 

@@ -14,7 +14,10 @@ NAMES = ["STATE_0", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAI
          "NEW_SYN_RECV", "BOUND_INACTIVE"]
 
 
-def nm(v):
+def nm(v, proto="TCP"):
+    """TCP's (and MPTCP's) names; the other protocols' rows use numbers."""
+    if proto not in ("TCP", "MPTCP"):
+        return "STATE_%d" % v
     return NAMES[v] if v < len(NAMES) else "STATE_%d" % v
 
 
@@ -27,7 +30,7 @@ def main():
     d = sys.argv[1]
     os.makedirs(d, exist_ok=True)
     put(d, "transitions", ["# tcpfsm transitions format 1"] + [
-        "%s %s %s %d %s" % (p, nm(f), nm(t), M, "illegal" if p == "TCP" else "-")
+        "%s %s %s %d %s" % (p, nm(f, p), nm(t, p), M, "illegal" if p == "TCP" else "-")
         for p in ("TCP", "MPTCP", "DCCP", "SCTP", "OTHER")
         for f in range(0, 256, 3) for t in range(0, 256, 7)])
     put(d, "states", ["# tcpfsm states format 1"] + [
@@ -55,8 +58,8 @@ def main():
     lines = ["# tcpfsm dwell format 1"]
     for p in ("TCP", "SCTP"):
         for v in range(0, 256, 9):
-            lines += ["%s %s %d %d" % (p, nm(v), 1 << k, M) for k in range(64)]
-            lines += ["%s %s count %d" % (p, nm(v), M), "%s %s sum_us %d" % (p, nm(v), M)]
+            lines += ["%s %s %d %d" % (p, nm(v, p), 1 << k, M) for k in range(64)]
+            lines += ["%s %s count %d" % (p, nm(v, p), M), "%s %s sum_us %d" % (p, nm(v, p), M)]
     put(d, "dwell", lines)
     put(d, "netns", ["# tcpfsm netns format 1"] + [
         "%s TCP %s -9223372036854775808 %d %d" % (ns, nm(v), M, M)

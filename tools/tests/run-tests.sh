@@ -7,8 +7,17 @@
 #   3. the malformed corpus of tests/malformed/ plus generated cases (huge
 #      lines, huge files, missing files): non-zero exit, a FILE:LINE:
 #      message, no crash and no sanitizer report
+#   4. valid but extreme values, usage errors
+#   5. prometheus --textfile: the file equals the golden, atomic replacement
+#      under concurrent readers, tcpfsm_up 0 when nothing can be read, and
+#      every bad directory refused with no file left behind
+# Every run reads net.ipv4.tcp_max_tw_buckets from tests/procsys
+# (TCPFSM_PROC_SYS), not from this host's /proc/sys.
 # With UPDATE_GOLDEN=1 it rewrites tests/golden/ instead of comparing (2 only).
-# Prints "N passed, N failed" and exits non-zero if anything failed.
+# Prints "N passed, N failed, N skipped" and exits non-zero if anything
+# failed.  A test that cannot run here is a skip, printed and counted apart;
+# with CI=true a skip for want of a package that selftests/vm/deps.sh
+# installs is a failure.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 
@@ -22,6 +31,7 @@ trap 'rm -rf "$TMP"' EXIT
 
 pass=0
 fail=0
+skipped=0
 # Sanitizers: exit codes that no tcpfsm exit code uses, and no leak noise
 # hidden from the comparison (leaks are reported and fail the run).
 export ASAN_OPTIONS=exitcode=99:abort_on_error=0:detect_leaks=1
@@ -32,12 +42,23 @@ bad() {
 	fail=$((fail + 1))
 	echo "FAIL [$LABEL] $*"
 }
+# skip PACKAGE WHY: PACKAGE is the missing Debian package, or "-" for a
+# cause no package cures (not root).
+skip() {
+	if [ "$1" != - ] && [ "${CI:-}" = true ]; then
+		bad "$2 (CI=true, and Debian package $1 is not installed)"
+	else
+		skipped=$((skipped + 1))
+		echo "SKIP [$LABEL] $2"
+	fi
+}
 
 # run LOCALE CMD... : run in a clean environment, stdout/stderr to $TMP
 run() {
 	local loc=$1
 	shift
 	env -i PATH="$PATH" NO_COLOR=1 TCPFSM_NOW_NS=$NOW_NS LC_ALL="$loc" \
+		TCPFSM_PROC_SYS="$PWD/tests/procsys" \
 		ASAN_OPTIONS="$ASAN_OPTIONS" UBSAN_OPTIONS="$UBSAN_OPTIONS" \
 		"$@" >"$TMP/out" 2>"$TMP/err"
 }
@@ -264,8 +285,10 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	else
 		bad "permission denied on a file: exit $got: $(cat "$TMP/err")"
 	fi
+elif [ "$(id -u)" != 0 ]; then
+	skip - "permission tests need root"
 else
-	echo "SKIP [$LABEL] permission tests need root and setpriv"
+	skip util-linux "permission tests need setpriv"
 fi
 
 # --- 4. valid but extreme values ------------------------------------------
@@ -293,7 +316,7 @@ if command -v python3 >/dev/null; then
 		if [ "$got" = 0 ] && sanitizer_clean; then ok; else bad "watch $pair: $(head -5 "$TMP/err")"; fi
 	done
 else
-	echo "SKIP [$LABEL] python3 not found: extreme-value tree not generated"
+	skip python3 "python3 not found: extreme-value tree not generated"
 fi
 
 # Usage errors.
@@ -304,5 +327,145 @@ for args in "bogus" "states extra" "--json dot" "--json prometheus" "-f states" 
 	expect_error "usage: $args" 2 "^tcpfsm: " "$BIN" --root tests/fixtures/basic $args
 done
 
-echo "$LABEL: $pass passed, $fail failed"
+
+# --- 5. prometheus --textfile ------------------------------------------------
+# textfile_ok NAME DIR GOLDEN: DIR holds tcpfsm.prom equal to GOLDEN, mode
+# 0644, and nothing else (no temporary file left).
+textfile_ok() {
+	local name=$1 dir=$2 golden=$3
+	if [ ! -f "$dir/tcpfsm.prom" ]; then
+		bad "textfile $name: no $dir/tcpfsm.prom"
+	elif ! cmp -s "$dir/tcpfsm.prom" "$golden"; then
+		bad "textfile $name: tcpfsm.prom differs from $golden:"
+		diff -u "$golden" "$dir/tcpfsm.prom" | head -10
+	elif [ "$(stat -c %a "$dir/tcpfsm.prom")" != 644 ]; then
+		bad "textfile $name: mode $(stat -c %a "$dir/tcpfsm.prom"), expected 644"
+	elif [ "$(ls -A "$dir")" != tcpfsm.prom ]; then
+		bad "textfile $name: other files left in the directory: $(ls -A "$dir" | tr '\n' ' ')"
+	else
+		ok
+	fi
+}
+
+# The metrics of a fixture, and nothing on stdout or stderr.
+TF=$TMP/textfile
+rm -rf "$TF" && mkdir "$TF"
+run C "$BIN" --root tests/fixtures/basic prometheus --textfile "$TF"
+got=$?
+if [ "$got" = 0 ] && [ ! -s "$TMP/out" ] && [ ! -s "$TMP/err" ] && sanitizer_clean; then
+	textfile_ok basic "$TF" "$GOLDEN/basic.prometheus.out"
+else
+	bad "textfile basic: exit $got, stdout $(wc -c <"$TMP/out") bytes: $(head -3 "$TMP/err")"
+fi
+# --textfile=DIR, replacing the previous file
+run C "$BIN" --root tests/fixtures/empty prometheus --textfile="$TF"
+got=$?
+if [ "$got" = 0 ] && sanitizer_clean; then
+	textfile_ok "replace" "$TF" "$GOLDEN/empty.prometheus.out"
+else
+	bad "textfile replace: exit $got: $(head -3 "$TMP/err")"
+fi
+# No module: the file says tcpfsm_up 0, quietly (the timer's normal case).
+run C "$BIN" --root "$TMP/nowhere" prometheus --textfile "$TF"
+got=$?
+if [ "$got" = 0 ] && [ ! -s "$TMP/err" ] && sanitizer_clean; then
+	textfile_ok "no module" "$TF" "$GOLDEN/nomodule.prometheus.out"
+else
+	bad "textfile no module: exit $got: $(head -3 "$TMP/err")"
+fi
+# A module whose files cannot be read: the error, its exit code, and a file
+# that no longer shows the last good numbers.
+run C "$BIN" --root tests/fixtures/basic prometheus --textfile "$TF"
+fresh_root
+printf '# tcpfsm states format 1\nTCP NOSUCHSTATE 1 2 3\n' >"$TMP/root/states"
+run C "$BIN" --root "$TMP/root" prometheus --textfile "$TF"
+got=$?
+if [ "$got" = 1 ] && grep -q "^tcpfsm: $TMP/root/states:2: " "$TMP/err" && sanitizer_clean; then
+	textfile_ok "malformed states" "$TF" "$GOLDEN/nomodule.prometheus.out"
+else
+	bad "textfile malformed states: exit $got: $(head -3 "$TMP/err")"
+fi
+
+# Atomic replacement: 200 reads while 60 runs alternate two fixtures; each
+# read must be one whole document (as the same run prints it to stdout),
+# never a mix or a part.
+run C "$BIN" --root tests/fixtures/basic prometheus
+cp "$TMP/out" "$TMP/doc-basic"
+run C "$BIN" --root tests/fixtures/empty prometheus
+cp "$TMP/out" "$TMP/doc-empty"
+run C "$BIN" --root tests/fixtures/basic prometheus --textfile "$TF"
+(
+	for _ in $(seq 30); do
+		run C "$BIN" --root tests/fixtures/empty prometheus --textfile "$TF" || exit 1
+		run C "$BIN" --root tests/fixtures/basic prometheus --textfile "$TF" || exit 1
+	done
+) &
+writer=$!
+torn=0
+reads=0
+while [ $reads -lt 200 ]; do
+	cat "$TF/tcpfsm.prom" >"$TMP/read" 2>/dev/null || true
+	if ! cmp -s "$TMP/read" "$TMP/doc-basic" && ! cmp -s "$TMP/read" "$TMP/doc-empty"; then
+		torn=$((torn + 1))
+	fi
+	reads=$((reads + 1))
+done
+if wait "$writer" && [ $torn = 0 ]; then
+	textfile_ok "after concurrent replacement" "$TF" "$TMP/doc-basic"
+else
+	bad "textfile atomicity: $torn of $reads reads saw a partial or missing file"
+fi
+
+# The protocol, as system calls: temporary file in DIR, fsync, rename over
+# tcpfsm.prom, fsync of DIR.
+if command -v strace >/dev/null && [ "${BIN#*san/}" = "$BIN" ]; then
+	strace -o "$TMP/strace" -e trace=openat,fsync,rename,renameat,renameat2 \
+		"$BIN" --root tests/fixtures/basic prometheus --textfile "$TF" 2>/dev/null
+	seq_calls=$(grep -E "fsync|rename|openat\(AT_FDCWD, \"$TF" "$TMP/strace" |
+		sed -E 's/^(openat|fsync|renameat2?|rename)\(.*/\1/' | tr '\n' ' ')
+	if [ "$seq_calls" = "openat openat fsync renameat fsync " ] ||
+		[ "$seq_calls" = "openat openat fsync renameat2 fsync " ] &&
+		grep -q "openat(AT_FDCWD, \"$TF/.tcpfsm.prom.[A-Za-z0-9]\{6\}\", O_RDWR|O_CREAT|O_EXCL" "$TMP/strace" &&
+		grep -qE "renameat2?\([0-9]+, \"\.tcpfsm\.prom\.[A-Za-z0-9]{6}\", [0-9]+, \"tcpfsm\.prom\"" "$TMP/strace"; then
+		ok
+	else
+		bad "textfile system calls: '$seq_calls': $(grep -E 'fsync|rename|tcpfsm.prom' "$TMP/strace" | head -5)"
+	fi
+elif [ "${BIN#*san/}" = "$BIN" ]; then
+	skip strace "strace not found: textfile system calls not checked"
+fi
+
+# Bad directories: refused with the reason, nothing written anywhere.
+expect_error "textfile: no such directory" 3 "^tcpfsm: --textfile: directory $TMP/nodir: No such file or directory" \
+	"$BIN" --root tests/fixtures/basic prometheus --textfile "$TMP/nodir"
+[ -e "$TMP/nodir" ] && bad "textfile: $TMP/nodir was created"
+expect_error "textfile: a file, not a directory" 3 "Not a directory" \
+	"$BIN" --root tests/fixtures/basic prometheus --textfile "$TF/tcpfsm.prom"
+rm -rf "$TF" && mkdir -p "$TF/tcpfsm.prom"
+expect_error "textfile: tcpfsm.prom is a directory" 6 "^tcpfsm: --textfile: writing $TF/tcpfsm.prom: Is a directory" \
+	"$BIN" --root tests/fixtures/basic prometheus --textfile "$TF"
+if [ "$(ls -A "$TF")" = tcpfsm.prom ]; then ok; else bad "textfile: left $(ls -A "$TF")"; fi
+long=$TMP/$(head -c 4076 /dev/zero | tr '\0' d)
+expect_error "textfile: path too long" 2 "^tcpfsm: --textfile: path too long" \
+	"$BIN" --root tests/fixtures/basic prometheus --textfile "$long"
+for args in "prometheus --textfile" "prometheus --textfile=" "states --textfile $TF" \
+	"--json prometheus --textfile $TF"; do
+	# shellcheck disable=SC2086
+	expect_error "usage: $args" 2 "^tcpfsm: " "$BIN" --root tests/fixtures/basic $args
+done
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	rm -rf "$TF" && mkdir "$TF" && chmod 0755 "$TF" "$TMP"
+	cp "$BIN" "$TMP/tcpfsm-bin" && chmod 0755 "$TMP/tcpfsm-bin"
+	expect_error "textfile: directory not writable" 4 \
+		"^tcpfsm: --textfile: cannot create a file in $TF: Permission denied" \
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$TMP/tcpfsm-bin" \
+		--root "$PWD/tests/fixtures/basic" prometheus --textfile "$TF"
+	if [ -z "$(ls -A "$TF")" ]; then ok; else bad "textfile: left $(ls -A "$TF") after EACCES"; fi
+elif [ "$(id -u)" != 0 ]; then
+	skip - "textfile permission test needs root"
+else
+	skip util-linux "textfile permission test needs setpriv"
+fi
+
+echo "$LABEL: $pass passed, $fail failed, $skipped skipped"
 [ "$fail" = 0 ]

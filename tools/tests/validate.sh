@@ -7,7 +7,9 @@
 # man page with groff -ww (and mandoc -Tlint when present).  Then the
 # behaviour that goldens cannot show: colour only on a terminal and never
 # with NO_COLOR, the watch loop, reset, --root with a trailing slash, help
-# and version.  A missing validator is a SKIP with a message, not a pass.
+# and version.  A missing validator is a SKIP with a message, counted
+# apart, not a pass; with CI=true it is a failure (selftests/vm/deps.sh
+# installs every one).  Prints "validate: N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/.." || exit 2
 BIN=$(realpath "$1")
@@ -15,12 +17,21 @@ TMP=$(mktemp -d /tmp/tcpfsm-validate.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 pass=0
 fail=0
+skipped=0
 ok() { pass=$((pass + 1)); }
 bad() {
 	fail=$((fail + 1))
 	echo "FAIL [validate] $*"
 }
-skip() { echo "SKIP [validate] $*"; }
+# skip PACKAGE WHY: the Debian package whose absence stops a check.
+skip() {
+	if [ "${CI:-}" = true ]; then
+		bad "$2 (CI=true, and Debian package $1 is not installed)"
+	else
+		skipped=$((skipped + 1))
+		echo "SKIP [validate] $2"
+	fi
+}
 export TCPFSM_NOW_NS=3600000000000
 
 # JSON
@@ -29,7 +40,7 @@ if command -v python3 >/dev/null; then
 		if python3 -m json.tool "$f" >/dev/null 2>"$TMP/err"; then ok; else bad "$f: $(cat "$TMP/err")"; fi
 	done
 else
-	skip "python3 not found: JSON goldens not validated"
+	skip python3 "python3 not found: JSON goldens not validated"
 fi
 
 # Prometheus
@@ -38,7 +49,7 @@ if command -v promtool >/dev/null; then
 		if promtool check metrics <"$f" >"$TMP/err" 2>&1; then ok; else bad "$f: $(cat "$TMP/err")"; fi
 	done
 else
-	skip "promtool not found (Debian package prometheus): metrics not validated"
+	skip prometheus "promtool not found: metrics not validated"
 fi
 
 # Graphviz
@@ -52,7 +63,7 @@ if command -v dot >/dev/null; then
 		fi
 	done
 else
-	skip "dot not found (Debian package graphviz): DOT output not rendered"
+	skip graphviz "dot not found: DOT output not rendered"
 fi
 
 # Man page
@@ -69,12 +80,12 @@ if command -v groff >/dev/null; then
 		bad "man -l tcpfsm.8: $(head -5 "$TMP/err")"
 	fi
 else
-	skip "groff not found: man page not checked"
+	skip groff-base "groff not found: man page not checked"
 fi
 if command -v mandoc >/dev/null; then
 	if mandoc -Tlint -Wwarning tcpfsm.8 >"$TMP/err" 2>&1; then ok; else bad "mandoc -Tlint: $(cat "$TMP/err")"; fi
 else
-	skip "mandoc not found: mandoc -Tlint not run (groff -ww was)"
+	skip mandoc "mandoc not found: mandoc -Tlint not run (groff -ww was)"
 fi
 # every command of --help is in the man page
 for c in summary states transitions log watch table explain dot prometheus lifecycle dwell netns reset; do
@@ -106,7 +117,7 @@ if command -v script >/dev/null; then
 		>"$TMP/tty" 2>&1
 	if grep -q $'\033\\[H\033\\[2J' "$TMP/tty"; then ok; else bad "watch does not clear a terminal"; fi
 else
-	skip "script(1) not found: terminal colour not checked"
+	skip bsdutils "script(1) not found: terminal colour not checked"
 fi
 env -u NO_COLOR "$BIN" --root tests/fixtures/basic >"$TMP/out"
 if ! grep -q $'\033' "$TMP/out"; then ok; else bad "colour written to a pipe"; fi
@@ -161,5 +172,5 @@ if command -v ldd >/dev/null; then
 	if [ -z "$libs" ]; then ok; else bad "linked against more than libc: $libs"; fi
 fi
 
-echo "validate: $pass passed, $fail failed"
+echo "validate: $pass passed, $fail failed, $skipped skipped"
 [ "$fail" = 0 ]

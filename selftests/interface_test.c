@@ -1,16 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * interface_test.c - the debugfs contract: strict mode, injection, reset,
- * hostile writes, log wrap-around, module parameters and permissions
+ * interface_test.c - the debugfs contract: strict mode, injection, every
+ * verdict, reset, hostile writes, log wrap-around, module parameters and
+ * permissions
+ *
+ * Every load is followed by a check of the gauges against /proc/net/tcp,
+ * and the kernel's trace event runs from the load to the end of the test,
+ * when it must equal the transitions file cell by cell.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,10 +147,7 @@ FIXTURE_SETUP(iface)
 
 FIXTURE_TEARDOWN(iface)
 {
-	char problem[512];
-
-	EXPECT_EQ(0, tf_finish(self->kmsg, problem, sizeof(problem)))
-		TH_LOG("%s", problem);
+	tf_teardown(_metadata, self->kmsg);
 }
 
 /*
@@ -164,7 +168,7 @@ static void strict_mode(struct __test_metadata *_metadata, int family)
 	struct tf_matrix m;
 	int l, c, a, n, i, f, t;
 
-	ASSERT_EQ(0, tf_module_load("strict=1"));
+	tf_load(_metadata, "strict=1");
 	ASSERT_EQ(1, stat_of(_metadata, "strict"));
 	l = tf_listener(family, 4, &lport);
 	ASSERT_LE(0, l);
@@ -186,7 +190,7 @@ static void strict_mode(struct __test_metadata *_metadata, int family)
 	ASSERT_EQ(0, tf_read_matrix(&m));
 	for (f = 0; f < TCPFSM_NSLOTS; f++)
 		for (t = 0; t < TCPFSM_NSLOTS; t++) {
-			const struct tcpfsm_rule *r = tcpfsm_rule_find(f, t);
+			const struct tf_reference_pair *r = tf_reference_find(f, t);
 			uint64_t cnt = m.n[TCPFSM_PROTO_TCP][f][t];
 
 			if (!cnt)
@@ -245,7 +249,7 @@ TEST_F(iface, strict_mode_self_connect)
 	struct tf_record recs[MAX_RECORDS];
 	int n;
 
-	ASSERT_EQ(0, tf_module_load("strict=1"));
+	tf_load(_metadata, "strict=1");
 	ASSERT_EQ(0, s->run(AF_INET));
 	ASSERT_EQ(0, tf_wait_events(tf_scenario_events(s), 5000));
 	n = tf_read_log(recs, MAX_RECORDS);
@@ -269,15 +273,22 @@ TEST_F(iface, injection_records_have_every_field)
 	char num[32];
 	int n, i;
 
-	ASSERT_NE(0, access(TF_DEBUGFS "/inject", F_OK));
-	ASSERT_EQ(0, tf_module_load("inject=1"));
+	/* Without inject=1 the module is there and the file is not. */
+	tf_load(_metadata, "");
+	ASSERT_EQ(0, access(TF_DEBUGFS "/control", F_OK));
+	ASSERT_EQ(-1, access(TF_DEBUGFS "/inject", F_OK));
+	ASSERT_EQ(ENOENT, errno);
+	ASSERT_EQ(0, stat_of(_metadata, "inject"));
+	ASSERT_EQ(0, tf_module_unload());
+	tf_load(_metadata, "inject=1");
 	ASSERT_EQ(0, access(TF_DEBUGFS "/inject", F_OK));
+	ASSERT_EQ(1, stat_of(_metadata, "inject"));
 	before = now_ns();
 	ASSERT_EQ(0, tf_write("inject", "TCP ESTABLISHED SYN_SENT\n"));
 	ASSERT_EQ(0, tf_write("inject", "TCP ESTABLISHED LISTEN [2001:db8::1]:80 [2001:db8::2]:5555"));
 	ASSERT_EQ(0, tf_write("inject", "TCP STATE_200 LISTEN 10.1.2.3:80 10.4.5.6:9"));
 	/* Out of the counted range for every protocol: logged as unknown. */
-	ASSERT_EQ(0, tf_write("inject", "SCTP STATE_20 CLOSE"));
+	ASSERT_EQ(0, tf_write("inject", "SCTP STATE_20 CLOSED"));
 	/* Legal, and not validated: judged, counted as injected, not logged. */
 	ASSERT_EQ(0, tf_write("inject", "TCP CLOSE SYN_SENT"));
 	ASSERT_EQ(0, tf_write("inject", "MPTCP LISTEN ESTABLISHED"));
@@ -331,7 +342,7 @@ TEST_F(iface, injection_escapes_comm)
 	struct tf_record recs[MAX_RECORDS];
 	char comm[80];
 
-	ASSERT_EQ(0, tf_module_load("inject=1"));
+	tf_load(_metadata, "inject=1");
 	ASSERT_EQ(0, prctl(PR_SET_NAME, "odd na\xe9me\\"));
 	ASSERT_EQ(0, tf_write("inject", "TCP LISTEN ESTABLISHED"));
 	ASSERT_EQ(1, tf_read_log(recs, MAX_RECORDS));
@@ -402,13 +413,18 @@ TEST_F(iface, hostile_writes_are_einval_and_change_nothing)
 		"TCP  CLOSE LISTEN", "TCP\tCLOSE\tLISTEN",
 		"TCP CLOSE LISTEN 1.2.3.4:1 5.6.7.8:2 x y",
 		"TCP CLOSE LISTEN\nTCP CLOSE LISTEN",
+		/* Nothing is trimmed: one command, single spaces. */
+		" TCP CLOSE LISTEN", "TCP CLOSE LISTEN ", "TCP CLOSE LISTEN\t",
+		"TCP CLOSE LISTEN\r\n", "TCP CLOSE LISTEN\n\n",
+		"TCP CLOSE LISTEN [::1]:80 [::1", "TCP CLOSE LISTEN [::1]:80 [::1]",
+		"TCP CLOSE LISTEN [::1]80 [::1]:1", "TCP CLOSE LISTEN [1.2.3.4]:1 [::1]:1",
 	};
 	struct snapshot before, after;
 	char big[4096], nul[] = "reset\0junk";
 	unsigned int i;
 	int fd;
 
-	ASSERT_EQ(0, tf_module_load("inject=1"));
+	tf_load(_metadata, "inject=1");
 	/* Something to lose: counts, gauges and a record. */
 	ASSERT_EQ(0, tf_scenario_find("active_close")->run(AF_INET));
 	ASSERT_EQ(0, tf_wait_events(tf_scenario_events(tf_scenario_find("active_close")),
@@ -440,16 +456,71 @@ TEST_F(iface, hostile_writes_are_einval_and_change_nothing)
 	assert_same(_metadata, &before, &after);
 }
 
+/*
+ * Run scenario @s once on every CPU we may use, so that every CPU's
+ * counters hold something; returns how many CPUs that was.
+ */
+static int run_on_every_cpu(struct __test_metadata *_metadata,
+			    const struct tf_scenario *s)
+{
+	cpu_set_t all, one;
+	int cpu, n = 0;
+
+	EXPECT_EQ(0, sched_getaffinity(0, sizeof(all), &all));
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &all))
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		EXPECT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
+		EXPECT_EQ(0, s->run(AF_INET));
+		n++;
+	}
+	EXPECT_EQ(0, sched_setaffinity(0, sizeof(all), &all));
+	return n;
+}
+
+/*
+ * The longest command accepted is 255 bytes, its newline included (a
+ * port may carry leading zeros to get there); one byte more is refused.
+ */
+TEST_F(iface, longest_command_accepted)
+{
+	const char *head = "TCP ESTABLISHED LISTEN 1.2.3.4:", *tail = " 5.6.7.8:9";
+	char line[300];
+	int port;
+
+	tf_load(_metadata, "inject=1");
+	/* 255 bytes: the port's digits fill what head and tail leave. */
+	port = 255 - strlen(head) - strlen(tail);
+	snprintf(line, sizeof(line), "%s%0*d%s\n", head, port, 80, tail);
+	ASSERT_EQ(256, strlen(line));
+	ASSERT_EQ(0, write_raw("inject", line, 255));
+	ASSERT_EQ(-EINVAL, write_raw("inject", line, 256));
+	/* 254 bytes and the newline. */
+	snprintf(line, sizeof(line), "%s%0*d%s\n", head, port - 1, 80, tail);
+	ASSERT_EQ(0, write_raw("inject", line, 255));
+	/* 256 bytes without one. */
+	snprintf(line, sizeof(line), "%s%0*d%s", head, port + 1, 80, tail);
+	ASSERT_EQ(-EINVAL, write_raw("inject", line, 256));
+
+	ASSERT_EQ(2, stat_of(_metadata, "injected"));
+	ASSERT_EQ(2, stat_of(_metadata, "illegal"));
+	ASSERT_EQ(2, stat_of(_metadata, "log_records"));
+}
+
 TEST_F(iface, control_reset_keeps_gauges_and_seq)
 {
+	const struct tf_scenario *refused = tf_scenario_find("refused");
 	struct tf_record rec;
 	struct tf_states st;
 	struct tf_matrix m;
 	unsigned short port;
-	int l, c, a, s;
+	int l, c, a, s, cpus;
 
-	ASSERT_EQ(0, tf_module_load("inject=1"));
-	ASSERT_EQ(0, tf_scenario_find("refused")->run(AF_INET));
+	tf_load(_metadata, "inject=1");
+	/* Counts on every CPU: a reset must take them all back to zero. */
+	cpus = run_on_every_cpu(_metadata, refused);
 	ASSERT_EQ(0, tf_write("inject", "TCP ESTABLISHED SYN_SENT"));
 	/* A connection that stays open across the reset. */
 	l = tf_listener(AF_INET, 4, &port);
@@ -458,10 +529,13 @@ TEST_F(iface, control_reset_keeps_gauges_and_seq)
 	ASSERT_LE(0, c);
 	a = accept(l, NULL, NULL);
 	ASSERT_LE(0, a);
-	ASSERT_EQ(0, tf_wait_events(2 + 5, 5000));
+	ASSERT_EQ(0, tf_wait_events(cpus * tf_scenario_events(refused) + 5, 5000));
 	ASSERT_EQ(2, stat_of(_metadata, "log_next_seq"));
 
+	/* The trace event agrees up to the reset, and from it on. */
+	tf_check_witnesses(_metadata);
 	ASSERT_EQ(0, tf_write("control", "reset\n"));
+	ASSERT_EQ(0, tf_trace_start());
 
 	ASSERT_EQ(0, tf_read_matrix(&m));
 	ASSERT_EQ(0, tf_matrix_total(&m));
@@ -498,7 +572,7 @@ TEST_F(iface, log_wraps_and_counts_drops)
 	char num[16];
 	int i, n;
 
-	ASSERT_EQ(0, tf_module_load("inject=1 log_size=4"));
+	tf_load(_metadata, "inject=1 log_size=4");
 	ASSERT_EQ(4, stat_of(_metadata, "log_size"));
 	for (i = 0; i < 10; i++)
 		ASSERT_EQ(0, tf_write("inject", "TCP LAST_ACK ESTABLISHED"));
@@ -538,7 +612,7 @@ TEST_F(iface, module_parameters_are_validated)
 			TH_LOG("%s", bad[i].params);
 		ASSERT_FALSE(tf_module_loaded());
 	}
-	ASSERT_EQ(0, tf_module_load("log_size=65536 strict=1"));
+	tf_load(_metadata, "log_size=65536 strict=1");
 	ASSERT_EQ(65536, stat_of(_metadata, "log_size"));
 	ASSERT_EQ(1, stat_of(_metadata, "strict"));
 	ASSERT_EQ(0, stat_of(_metadata, "inject"));
@@ -550,7 +624,7 @@ TEST_F(iface, table_file_matches_header)
 	char *buf, *line, *save = NULL;
 	unsigned int i, lines = 0, linux_rules = 0;
 
-	ASSERT_EQ(0, tf_module_load(""));
+	tf_load(_metadata, "");
 	buf = tf_slurp(TF_DEBUGFS "/table");
 	ASSERT_NE(NULL, buf);
 	for (line = strtok_r(buf, "\n", &save); line;
@@ -574,7 +648,7 @@ TEST_F(iface, table_file_matches_header)
 	ASSERT_EQ(0, tf_module_unload());
 
 	/* strict=1 drops the linux pairs from the table in force. */
-	ASSERT_EQ(0, tf_module_load("strict=1"));
+	tf_load(_metadata, "strict=1");
 	for (i = 0; i < TCPFSM_NRULES; i++)
 		linux_rules += tcpfsm_rules[i].verdict == TCPFSM_LINUX;
 	buf = tf_slurp(TF_DEBUGFS "/table");
@@ -591,25 +665,75 @@ TEST_F(iface, table_file_matches_header)
 	ASSERT_EQ(TCPFSM_NRULES - linux_rules, lines);
 }
 
-/* Root-only files: 0400 to read, 0200 to write; nobody else gets in. */
+/* Every file docs/debugfs.md names. */
+static const char *const contract_files[] = {
+	"transitions", "states", "stats", "illegal", "table", "control",
+	"lifecycle", "dwell", "netns", "inject",
+};
+
+/* Whether a module with these stats must have file @name. */
+static bool expected_file(struct __test_metadata *_metadata, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < 6; i++)	/* the first six are always there */
+		if (!strcmp(name, contract_files[i]))
+			return true;
+	if (!strcmp(name, "lifecycle"))
+		return stat_of(_metadata, "timewait_tracking") == 1;
+	if (!strcmp(name, "dwell"))
+		return stat_of(_metadata, "dwell") == 1;
+	if (!strcmp(name, "netns"))
+		return stat_of(_metadata, "netns_cap") != 0;
+	if (!strcmp(name, "inject"))
+		return stat_of(_metadata, "inject") == 1;
+	return false;
+}
+
+/*
+ * Root-only files: 0400 to read, 0200 to write; nobody else gets in.  Every
+ * file of a module with every feature on, found by listing the directory,
+ * and no file the contract does not name.
+ */
 TEST_F(iface, permissions_root_only)
 {
-	static const char *const files[] = {
-		"transitions", "states", "stats", "illegal", "table",
-		"control", "inject",
-	};
-	unsigned int i;
+	char files[16][64];
+	unsigned int i, n = 0;
+	struct dirent *d;
 	pid_t pid;
+	DIR *dir;
 	int status;
 
-	ASSERT_EQ(0, tf_module_load("inject=1"));
-	for (i = 0; i < sizeof(files) / sizeof(*files); i++) {
+	tf_load(_metadata, "inject=1 dwell=1");
+	ASSERT_EQ(1, stat_of(_metadata, "timewait_tracking"));
+	dir = opendir(TF_DEBUGFS);
+	ASSERT_NE(NULL, dir);
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		ASSERT_GT(16, n);
+		ASSERT_TRUE(expected_file(_metadata, d->d_name)) TH_LOG("%s", d->d_name);
+		/* a name of the contract, so it fits */
+		strcpy(files[n++], d->d_name);
+	}
+	closedir(dir);
+	/* Every feature is on: every file of the contract is there. */
+	for (i = 0; i < sizeof(contract_files) / sizeof(*contract_files); i++) {
+		char path[128];
+
+		snprintf(path, sizeof(path), TF_DEBUGFS "/%s", contract_files[i]);
+		ASSERT_TRUE(expected_file(_metadata, contract_files[i]));
+		ASSERT_EQ(0, access(path, F_OK)) TH_LOG("%s", path);
+	}
+	ASSERT_EQ(sizeof(contract_files) / sizeof(*contract_files), n);
+
+	for (i = 0; i < n; i++) {
 		char path[128];
 		struct stat st;
 		bool writer = !strcmp(files[i], "control") ||
 			      !strcmp(files[i], "inject");
 
-		snprintf(path, sizeof(path), TF_DEBUGFS "/%s", files[i]);
+		snprintf(path, sizeof(path), TF_DEBUGFS "/%.63s", files[i]);
 		ASSERT_EQ(0, stat(path, &st));
 		ASSERT_EQ(writer ? 0200 : 0400, st.st_mode & 07777) TH_LOG("%s", path);
 		ASSERT_EQ(0, st.st_uid);
@@ -624,10 +748,10 @@ TEST_F(iface, permissions_root_only)
 		/* The directory itself is open to us: the files must refuse. */
 		if (access(TF_DEBUGFS, X_OK))
 			_exit(11);
-		for (i = 0; i < sizeof(files) / sizeof(*files); i++) {
+		for (i = 0; i < n; i++) {
 			char path[128];
 
-			snprintf(path, sizeof(path), TF_DEBUGFS "/%s", files[i]);
+			snprintf(path, sizeof(path), TF_DEBUGFS "/%.63s", files[i]);
 			if (open(path, O_RDONLY) >= 0 || errno != EACCES)
 				_exit(20 + i);
 			if (open(path, O_WRONLY) >= 0 || errno != EACCES)
@@ -637,7 +761,110 @@ TEST_F(iface, permissions_root_only)
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(0, WEXITSTATUS(status)) TH_LOG("file %s",
+		files[WEXITSTATUS(status) % 20 < n ? WEXITSTATUS(status) % 20 : 0]);
+}
+
+/*
+ * The "table" file against RFC 9293 (tf_reference_pairs), both ways: each
+ * line a legal pair with the reference's verdict in force, and every legal
+ * pair a line.
+ */
+static void assert_table_file(struct __test_metadata *_metadata, bool strict)
+{
+	char *buf, *line, *save = NULL;
+	unsigned int i, lines = 0, want = 0;
+
+	buf = tf_slurp(TF_DEBUGFS "/table");
+	ASSERT_NE(NULL, buf);
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char from[32], to[32], verdict[16], flags[32];
+		const char *want_flags = "-";
+		int f, t, v;
+
+		if (line[0] == '#')
+			continue;
+		ASSERT_EQ(4, sscanf(line, "%31s %31s %15s %31s", from, to, verdict,
+				    flags));
+		f = tf_state_parse(from);
+		t = tf_state_parse(to);
+		v = tf_reference_verdict(f, t, strict);
+		ASSERT_NE(TCPFSM_ILLEGAL, v) TH_LOG("%s: illegal in RFC 9293", line);
+		ASSERT_STREQ(tcpfsm_verdict_names[v], verdict) TH_LOG("%s", line);
+		if (tf_reference_find(f, t)->flags & TCPFSM_BIRTH)
+			want_flags = "birth";
+		else if (tf_reference_find(f, t)->flags & TCPFSM_UNTRACED)
+			want_flags = "untraced";
+		ASSERT_STREQ(want_flags, flags) TH_LOG("%s", line);
+		lines++;
+	}
+	free(buf);
+	for (i = 0; i < TF_NREFERENCE; i++)
+		want += tf_reference_verdict(tf_reference_pairs[i].from,
+					     tf_reference_pairs[i].to,
+					     strict) != TCPFSM_ILLEGAL;
+	ASSERT_EQ(want, lines);
+}
+
+/*
+ * Every pair of the eleven RFC states injected once: judged illegal
+ * exactly when RFC 9293 (tf_reference_pairs) says so, with strict mode
+ * making the Linux pairs illegal too; logged in order; and the table file
+ * in force says the same.
+ */
+static void all_pairs(struct __test_metadata *_metadata, bool strict)
+{
+	enum { N = TF_NRFC_STATES * TF_NRFC_STATES };
+	struct tf_record *recs = calloc(N + 1, sizeof(*recs));
+	int pairs[N][2], nbad = 0, k;
+	uint64_t illegal = 0;
+	unsigned int i, j;
+	char line[64];
+
+	ASSERT_NE(NULL, recs);
+	tf_load(_metadata, strict ? "inject=1 strict=1" : "inject=1");
+	for (i = 0; i < TF_NRFC_STATES; i++)
+		for (j = 0; j < TF_NRFC_STATES; j++) {
+			int f = tf_rfc_states[i], t = tf_rfc_states[j];
+			int v = tf_reference_verdict(f, t, strict);
+
+			snprintf(line, sizeof(line), "TCP %s %s",
+				 tcpfsm_state_names[f], tcpfsm_state_names[t]);
+			ASSERT_EQ(0, tf_write("inject", line));
+			if (v == TCPFSM_ILLEGAL) {
+				pairs[nbad][0] = f;
+				pairs[nbad++][1] = t;
+			}
+			ASSERT_EQ(0, tf_read_stat("illegal", &illegal));
+			ASSERT_EQ((uint64_t)nbad, illegal)
+				TH_LOG("%s with strict=%d: RFC 9293 says %s", line,
+				       strict, tcpfsm_verdict_names[v]);
+		}
+	ASSERT_EQ(N, stat_of(_metadata, "injected"));
+	ASSERT_EQ(0, stat_of(_metadata, "unknown_state"));
+	ASSERT_EQ(0, stat_of(_metadata, "events"));
+	ASSERT_EQ(nbad, (int)stat_of(_metadata, "log_records"));
+	ASSERT_EQ(nbad, tf_read_log(recs, N + 1));
+	for (k = 0; k < nbad; k++) {
+		ASSERT_STREQ(tcpfsm_state_names[pairs[k][0]],
+			     tf_record_get(&recs[k], "from"));
+		ASSERT_STREQ(tcpfsm_state_names[pairs[k][1]],
+			     tf_record_get(&recs[k], "to"));
+		ASSERT_STREQ("1", tf_record_get(&recs[k], "injected"));
+	}
+	assert_table_file(_metadata, strict);
+	free(recs);
+}
+
+TEST_F(iface, every_pair_judged_as_rfc9293_says)
+{
+	all_pairs(_metadata, false);
+}
+
+TEST_F(iface, every_pair_judged_as_rfc9293_says_strict)
+{
+	all_pairs(_metadata, true);
 }
 
 TEST_HARNESS_MAIN

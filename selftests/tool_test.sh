@@ -3,23 +3,43 @@
 #
 # tool_test.sh - the tcpfsm reader against the live module, in the guest.
 #
-# Prints TAP.  The JSON, Prometheus and DOT outputs are also emitted as
-# artifacts ("=== ARTIFACT name" ... "=== END name") that the host checks
-# with python3 -m json.tool, promtool and dot (selftests/vm/artifacts.sh).
+# Prints TAP.  Every view is compared with the module's files it reads;
+# every command's exit status is checked; the kernel log is checked after
+# every test (selftests/vm/jobs/kernel-log-check, with the patterns the C
+# tests use).  The JSON, Prometheus and DOT outputs, and the debugfs files
+# read just before them, are also emitted as artifacts ("=== ARTIFACT
+# name" ... "=== END name") that the host checks with python3, promtool
+# and dot (selftests/vm/artifacts.sh): the JSON against the files.
 KO=${TCPFSM_KO:-/lib/tcpfsm/tcpfsm.ko}
+KLOG=${TCPFSM_JOBS:-/jobs}/kernel-log-check
 D=/sys/kernel/debug/tcpfsm
 T=$(mktemp -d)
 n=0
 failed=0
+mark=$("$KLOG" mark)
 
+# ok STATUS DESCRIPTION: one TAP line; a kernel log problem since the
+# previous test fails this one.
 ok() {
 	n=$((n + 1))
-	if [ "$1" = 0 ]; then
+	status=$1
+	"$KLOG" since "$mark" "test $n ($2)" || status=1
+	mark=$("$KLOG" mark)
+	if [ "$status" = 0 ]; then
 		echo "ok $n $2"
 	else
 		echo "not ok $n $2"
 		failed=1
 	fi
+}
+
+# Nothing after this can mean anything: report, plan, stop.
+bail() {
+	ok 1 "$1"
+	echo "Bail out! $1"
+	echo "1..$n"
+	rm -rf "$T"
+	exit 1
 }
 
 artifact() {
@@ -34,12 +54,30 @@ rows() {
 	grep -v '^#' "$1" | tr -s ' ' | sed 's/ $//'
 }
 
+# same A B: the two files are equal and not empty; else show the difference.
+same() {
+	if [ -s "$1" ] && cmp -s "$1" "$2"; then
+		return 0
+	fi
+	echo "# expected ($1), $(wc -l < "$1") lines; got ($2), $(wc -l < "$2") lines:"
+	diff "$1" "$2" | head -n 20 | sed 's/^/#   /'
+	return 1
+}
+
+# The count of TCP FROM -> TO in transitions file $1 (0 if absent).
+count_of() {
+	awk -v f="$2" -v t="$3" '$1 == "TCP" && $2 == f && $3 == t { c = $4 }
+		END { print c + 0 }' "$1"
+}
+
 echo "TAP version 13"
 
-insmod "$KO" inject=1 dwell=1
+insmod "$KO" inject=1 dwell=1 || bail "insmod tcpfsm inject=1 dwell=1"
 tcpfsm-traffic -n 1 >"$T/traffic" 2>&1
 ok $? "traffic generator runs every scenario"
 echo "TCP ESTABLISHED SYN_SENT 192.0.2.1:80 192.0.2.2:4242" > $D/inject
+ok $? "an illegal transition is injected"
+# Let the last FINs and ACKs land, so that the files stand still.
 sleep 0.5
 
 # Live numbers equal the files they come from.
@@ -48,7 +86,7 @@ tcpfsm transitions --list > "$T/transitions.tool"
 ok $? "transitions --list exits 0"
 rows "$T/transitions.file" > "$T/a"
 tail -n +2 "$T/transitions.tool" | tr -s ' ' | sed 's/ $//' > "$T/b"
-cmp -s "$T/a" "$T/b" && [ -s "$T/a" ]
+same "$T/a" "$T/b"
 ok $? "transitions --list equals the debugfs file"
 
 cat $D/states > "$T/states.file"
@@ -57,25 +95,152 @@ ok $? "states exits 0"
 # PROTO STATE CURRENT ENTERED EXITED, with the tool's RFC-name column dropped.
 rows "$T/states.file" > "$T/a"
 awk 'NR > 1 && NF == 6 { print $1, $2, $4, $5, $6 }' "$T/states.tool" > "$T/b"
-cmp -s "$T/a" "$T/b"
-ok $? "states equals the debugfs file"
+same "$T/a" "$T/b" && [ "$(grep -c '^TCP ' "$T/a")" -ge 11 ]
+ok $? "states equals the debugfs file, every TCP state listed"
 
+cat $D/stats > "$T/stats.file"
 tcpfsm > "$T/summary"
 ok $? "summary exits 0"
-grep -q 'ESTABLISHED -> SYN_SENT' "$T/summary"
+# The gauges of "TCP sockets now", and the totals line.
+awk '/^TCP sockets now/ { on = 1; next } on && NF == 0 { on = 0 }
+	on { print $1, $3 }' "$T/summary" > "$T/b"
+awk '$1 == "TCP" && $2 != "NEW_SYN_RECV" && $2 != "BOUND_INACTIVE" { print $2, $3 }' \
+	"$T/states.file" | sort > "$T/a"
+sort "$T/b" > "$T/c"
+same "$T/a" "$T/c"
+ok $? "summary shows the gauges of the states file"
+stat() { awk -v k="$1" '$1 == k { print $2 }' "$T/stats.file"; }
+grep -qx "Totals: events $(stat events), illegal $(stat illegal), unknown_state $(stat unknown_state), log_dropped $(stat log_dropped)" \
+	"$T/summary"
+ok $? "summary totals equal the stats file"
+grep -q '192.0.2.1:80 -> 192.0.2.2:4242 ESTABLISHED -> SYN_SENT injected' "$T/summary"
 ok $? "summary shows the injected record"
 
-# The other views run on live data too.
-status=0
-for cmd in "table" "explain" "explain time_wait" "lifecycle" "dwell" "netns" \
-	"transitions" "log --stack"; do
-	tcpfsm $cmd > "$T/view" 2>&1 || { echo "# tcpfsm $cmd failed"; status=1; }
-done
-ok $status "table, explain, lifecycle, dwell, netns, grid and log views exit 0"
-tcpfsm-traffic -4 active_close &
+# The table: every pair of the table file with its verdict and flags, and
+# SEEN as counted in transitions ('*' where it is not zero).
+cat $D/table > "$T/table.file"
+tcpfsm table > "$T/table.tool"
+ok $? "table exits 0"
+awk 'NF >= 9 && ($3 == "->" || $2 == "->") {
+		star = $1 == "*"
+		if (star) { $1 = ""; $0 = $0 }
+		if ($2 != "->" || $5 != "->") next
+		print $1, $3, $7, $8, $9, star
+	}' "$T/table.tool" | sort > "$T/b"
+rows "$T/table.file" | while read -r from to verdict flags reason; do
+	seen=$(count_of "$T/transitions.file" "$from" "$to")
+	echo "$from $to $verdict $flags $seen $([ "$seen" -gt 0 ] && echo 1 || echo 0)"
+done | sort > "$T/a"
+same "$T/a" "$T/b"
+ok $? "table lists the table file's pairs, verdicts, flags and counts"
+
+# lifecycle: the KERNEL pair and COUNT of every row.
+cat $D/lifecycle > "$T/lifecycle.file"
+tcpfsm lifecycle > "$T/lifecycle.tool"
+ok $? "lifecycle exits 0"
+rows "$T/lifecycle.file" | sort > "$T/a"
+awk '$2 == "->" && $5 == "->" && $7 ~ /^[0-9]+$/ { print $1, $3, $7 }' \
+	"$T/lifecycle.tool" | sort > "$T/b"
+same "$T/a" "$T/b"
+ok $? "lifecycle equals the debugfs file"
+
+# dwell: per state the number of exits, and every non-empty bucket
+# ("lo -> hi : count" is the file's BUCKET_US = hi + 1).
+cat $D/dwell > "$T/dwell.file"
+tcpfsm dwell > "$T/dwell.tool"
+ok $? "dwell exits 0"
+awk '$1 == "TCP" && $3 == "count" { print $2, "exits", $4; next }
+	$1 == "TCP" && $3 != "sum_us" { print $2, $3, $4 }' "$T/dwell.file" | sort > "$T/a"
+# "TCP STATE: N exits, mean X s" ("1 exit,"), then "lo -> hi : count" rows.
+awk '$1 == "TCP" && ($4 == "exits," || $4 == "exit,") { state = $2; sub(/:$/, "", state); print state, "exits", $3; next }
+	$2 == "->" && $4 == ":" && $5 > 0 { print state, $3 + 1, $5 }' "$T/dwell.tool" | sort > "$T/b"
+same "$T/a" "$T/b" && [ "$(grep -c ' exits ' "$T/a")" -gt 0 ]
+ok $? "dwell equals the debugfs file"
+
+# netns: every row of every namespace ("other" included).
+cat $D/netns > "$T/netns.file"
+tcpfsm netns > "$T/netns.tool"
+ok $? "netns exits 0"
+rows "$T/netns.file" | sort > "$T/a"
+awk '$1 == "netns" && NF == 2 { ns = $2; next }
+	ns != "" && NF == 5 && $1 != "PROTO" { print ns, $1, $2, $3, $4, $5 }' \
+	"$T/netns.tool" | sort > "$T/b"
+same "$T/a" "$T/b"
+ok $? "netns equals the debugfs file"
+
+# log --stack: each record's seq, addresses, states, and its stack frames.
+cat $D/illegal > "$T/illegal.file"
+tcpfsm log --stack > "$T/log.tool"
+ok $? "log --stack exits 0"
+grep -v '^#' "$T/illegal.file" | tr ' ' '\n' | awk -F= '
+	$1 == "seq" { seq = $2 } $1 == "src" { src = $2 } $1 == "dst" { dst = $2 }
+	$1 == "from" { from = $2 } $1 == "to" { to = $2 }
+	$1 == "stack" {
+		print seq, src, dst, from, to
+		n = split($2, f, ",")
+		for (i = 1; i <= n; i++) print seq, f[i]
+	}' > "$T/a"
+awk '/^\[/ {
+		for (i = 1; i <= NF; i++) if ($i ~ /^#[0-9]+$/) seq = substr($i, 2)
+		e = $NF == "injected" ? NF - 1 : NF
+		print seq, $(e - 5), $(e - 3), $(e - 2), $e
+		next
+	}
+	/^        [^ (]/ { print seq, $1 }' "$T/log.tool" > "$T/b"
+same "$T/a" "$T/b"
+ok $? "log --stack shows every record of the illegal file, frame by frame"
+
+# explain: every live count it prints, from transitions or lifecycle.
+tcpfsm explain > "$T/explain.tool"
+ok $? "explain exits 0"
+awk -v T="$T" '
+	$NF == "(lifecycle)" && $(NF - 3) == "->" {
+		print "lifecycle", $(NF - 4), $(NF - 2), $(NF - 1); next }
+	$NF ~ /^[0-9]+$/ && $(NF - 2) == "->" { print "transitions", $(NF - 3), $(NF - 1), $NF }
+	' "$T/explain.tool" > "$T/b"
+while read -r src from to cnt; do
+	if [ "$src" = lifecycle ]; then
+		want=$(awk -v f="$from" -v t="$to" '$1 == f && $2 == t { c = $3 } END { print c + 0 }' \
+			"$T/lifecycle.file")
+	else
+		want=$(count_of "$T/transitions.file" "$from" "$to")
+	fi
+	echo "$src $from $to $want"
+done < "$T/b" > "$T/a"
+same "$T/a" "$T/b" && [ "$(wc -l < "$T/b")" -ge 10 ]
+ok $? "explain shows the live counts of transitions and lifecycle"
+# Its balance: ENTERED - EXITED = X, now CURRENT, as in the states file.
+awk '$3 == "-" && $5 == "=" && $7 == "now" { print $1, $2, $4, $8 }' \
+	"$T/explain.tool" | sort > "$T/b"
+awk '$1 == "TCP" && $3 != "-" && $2 != "NEW_SYN_RECV" && $2 != "BOUND_INACTIVE" {
+	print $2, $4, $5, $3 }' "$T/states.file" | sort > "$T/a"
+same "$T/a" "$T/b"
+ok $? "explain's balance per state equals the states file"
+cat $D/states > "$T/states.now"
+tcpfsm explain time_wait > "$T/explain_tw.tool"
+ok $? "explain time_wait exits 0"
+want=$(awk '$1 == "TCP" && $2 == "TIME_WAIT" {
+	printf "Now: %d socket%s in TIME_WAIT; entered %d, exited %d times.\n",
+		$3, $3 == 1 ? "" : "s", $4, $5 }' \
+	"$T/states.now")
+grep -qx "$want" "$T/explain_tw.tool"
+ok $? "explain time_wait shows the TIME_WAIT row of the states file ($want)"
+
+# The grid: its totals line against the TCP rows of transitions.
+tcpfsm transitions > "$T/grid.tool"
+ok $? "transitions (the grid) exits 0"
+want=$(awk '$1 == "TCP" { e += $4; p++; if ($5 == "illegal") i += $4 }
+	END { printf "TCP: %d events in %d pairs, %d judged illegal\n", e, p, i }' \
+	"$T/transitions.file")
+grep -qx "$want" "$T/grid.tool"
+ok $? "the grid's totals equal transitions ($want)"
+
+tcpfsm-traffic -4 active_close > "$T/bg" 2>&1 &
+bg=$!
 tcpfsm watch -i 0.2 -n 3 > "$T/watch"
 ok $? "watch -n 3 exits 0"
-wait
+wait $bg
+ok $? "traffic during watch runs its scenario"
 [ "$(grep -c '^tcpfsm watch .* frame [123]$' "$T/watch")" = 3 ]
 ok $? "watch refreshed three times"
 
@@ -84,6 +249,7 @@ tcpfsm log -f > "$T/follow" 2>"$T/follow.err" &
 pid=$!
 sleep 0.3
 echo "TCP LAST_ACK ESTABLISHED 198.51.100.7:25 198.51.100.8:31337" > $D/inject
+ok $? "a second illegal transition is injected"
 seen=1
 for i in 1 2 3 4 5 6 7 8 9 10; do
 	if grep -q 'LAST_ACK -> ESTABLISHED' "$T/follow"; then
@@ -99,8 +265,14 @@ ok $? "log -f exits 0 on SIGINT"
 [ "$(grep -c 'ESTABLISHED -> SYN_SENT' "$T/follow")" = 1 ]
 ok $? "log -f printed the older record exactly once"
 
-# Machine-readable outputs, checked on the host.
+# Machine-readable outputs, checked on the host against the files they
+# read, which go with them (debugfs.*).
+sleep 0.5
 status=0
+for f in states transitions stats illegal table lifecycle dwell netns; do
+	cat $D/$f > "$T/debugfs.$f" || status=1
+	artifact "debugfs.$f" "$T/debugfs.$f"
+done
 for cmd in summary states transitions log table explain lifecycle dwell netns; do
 	tcpfsm --json $cmd > "$T/$cmd.json" || status=1
 	artifact "$cmd.json" "$T/$cmd.json"
@@ -109,22 +281,43 @@ ok $status "--json works on every read command"
 tcpfsm prometheus > "$T/metrics.prom"
 ok $? "prometheus exits 0"
 artifact metrics.prom "$T/metrics.prom"
-want=$(awk '$1 == "TCP" && $2 == "CLOSE" && $3 == "SYN_SENT" { print $4 }' $D/transitions)
-grep -q "^tcpfsm_transitions_total{proto=\"TCP\",from=\"CLOSE\",to=\"SYN_SENT\",verdict=\"rfc\"} $want\$" "$T/metrics.prom"
-ok $? "prometheus counter equals the debugfs count ($want)"
+# Every transition counter and every gauge, as in the files.
+awk '$1 == "TCP" || $1 == "MPTCP" || $1 == "DCCP" || $1 == "SCTP" || $1 == "OTHER" {
+	printf "tcpfsm_transitions_total{proto=\"%s\",from=\"%s\",to=\"%s\",verdict=\"%s\"} %s\n",
+		$1, $2, $3, $5, $4 }' "$T/debugfs.transitions" | sort > "$T/a"
+grep '^tcpfsm_transitions_total{' "$T/metrics.prom" | sort > "$T/b"
+same "$T/a" "$T/b"
+ok $? "prometheus transition counters equal the transitions file"
+awk '$1 == "TCP" && $3 != "-" {
+	printf "tcpfsm_sockets{proto=\"TCP\",state=\"%s\"} %s\n", $2, $3 }' \
+	"$T/debugfs.states" | sort > "$T/a"
+grep '^tcpfsm_sockets{' "$T/metrics.prom" | sort > "$T/b"
+same "$T/a" "$T/b"
+ok $? "prometheus gauges equal the states file"
 tcpfsm dot > "$T/tcpfsm.dot"
 ok $? "dot exits 0"
 artifact tcpfsm.dot "$T/tcpfsm.dot"
+# Each edge's label is the lifecycle count of its pair.
+awk '$2 == "->" && /label="[0-9]+"/ {
+	match($0, /label="[0-9]+"/); print $1, $3, substr($0, RSTART + 7, RLENGTH - 8) }' \
+	"$T/tcpfsm.dot" | awk '$3 > 0' | sort > "$T/b"
+rows "$T/debugfs.lifecycle" | sort > "$T/a"
+same "$T/a" "$T/b"
+ok $? "dot edges carry the lifecycle counts"
 
-tcpfsm reset
-[ "$(awk '$1 == "events" { print $2 }' $D/stats)" = 0 ]
-ok $? "reset zeroes the counters"
+tcpfsm reset > "$T/reset"
+ok $? "reset exits 0"
+[ "$(awk '$1 == "events" { print $2 }' $D/stats)" = 0 ] &&
+	[ "$(awk '$1 == "log_records" { print $2 }' $D/stats)" = 0 ] &&
+	[ -z "$(rows $D/transitions)" ]
+ok $? "reset zeroes the counters and empties the log"
 
 # Clear errors: not root, module not loaded.
 su nobody -s /bin/sh -c 'tcpfsm states' > "$T/err" 2>&1
 [ $? = 4 ] && grep -qi 'root\|permission' "$T/err"
 ok $? "a non-root user gets exit 4 and is told to be root"
 rmmod tcpfsm
+ok $? "rmmod tcpfsm"
 tcpfsm states > "$T/err" 2>&1
 [ $? = 3 ] && grep -q 'not loaded' "$T/err"
 ok $? "without the module: exit 3 and how to load it"

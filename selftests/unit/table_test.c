@@ -3,67 +3,106 @@
  * table_test.c - host checks of the reference table in tcpfsm_table.h
  *
  * The table is the project's specification, so it is checked against an
- * independent transcription of RFC 9293 Figure 5 and against the rules the
- * header states for itself.
+ * independent transcription of RFC 9293 (tf_reference_pairs in
+ * tcpfsm_lib.h: Figure 5, the abort and timeout edges to CLOSED, the named
+ * Linux pairs) in both directions, and against the rules the header states
+ * for itself.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "kselftest_harness.h"
 #include "../../module/tcpfsm_table.h"
 #include "../../tools/traffic/scenarios.h"
+#include "../tcpfsm_lib.h"
 
-#define S(x) TCPFSM_##x
-
-/* RFC 9293, Figure 5 (and note 2's FIN-WAIT-1 -> TIME-WAIT), edge by edge. */
-static const struct { int from, to; } figure5[] = {
-	{ S(CLOSE), S(LISTEN) },		/* passive OPEN */
-	{ S(CLOSE), S(SYN_SENT) },		/* active OPEN / snd SYN */
-	{ S(LISTEN), S(SYN_RECV) },		/* rcv SYN / snd SYN,ACK */
-	{ S(LISTEN), S(SYN_SENT) },		/* SEND / snd SYN */
-	{ S(LISTEN), S(CLOSE) },		/* CLOSE */
-	{ S(SYN_SENT), S(SYN_RECV) },		/* rcv SYN / snd ACK */
-	{ S(SYN_SENT), S(ESTABLISHED) },	/* rcv SYN,ACK / snd ACK */
-	{ S(SYN_SENT), S(CLOSE) },		/* CLOSE */
-	{ S(SYN_RECV), S(LISTEN) },		/* rcv RST (note 1) */
-	{ S(SYN_RECV), S(ESTABLISHED) },	/* rcv ACK of SYN */
-	{ S(SYN_RECV), S(FIN_WAIT1) },		/* CLOSE / snd FIN */
-	{ S(ESTABLISHED), S(FIN_WAIT1) },	/* CLOSE / snd FIN */
-	{ S(ESTABLISHED), S(CLOSE_WAIT) },	/* rcv FIN / snd ACK */
-	{ S(FIN_WAIT1), S(FIN_WAIT2) },		/* rcv ACK of FIN */
-	{ S(FIN_WAIT1), S(CLOSING) },		/* rcv FIN / snd ACK */
-	{ S(FIN_WAIT1), S(TIME_WAIT) },		/* note 2 */
-	{ S(FIN_WAIT2), S(TIME_WAIT) },		/* rcv FIN / snd ACK */
-	{ S(CLOSING), S(TIME_WAIT) },		/* rcv ACK of FIN */
-	{ S(TIME_WAIT), S(CLOSE) },		/* Timeout=2MSL */
-	{ S(CLOSE_WAIT), S(LAST_ACK) },		/* CLOSE / snd FIN */
-	{ S(LAST_ACK), S(CLOSE) },		/* rcv ACK of FIN */
-};
-
-#define NFIG5 (sizeof(figure5) / sizeof(figure5[0]))
-
-static int in_figure5(int from, int to)
+static const char *name_of(int s, char *buf, size_t len)
 {
-	unsigned int i;
-
-	for (i = 0; i < NFIG5; i++)
-		if (figure5[i].from == from && figure5[i].to == to)
-			return 1;
-	return 0;
+	if (tcpfsm_state_name(s))
+		return tcpfsm_state_name(s);
+	snprintf(buf, len, "STATE_%d", s);
+	return buf;
 }
 
-TEST(every_figure5_edge_is_rfc)
+/*
+ * Every pair of the 16 counted values, both ways: a pair the reference
+ * lists has its verdict and flags in the table, and a pair it does not
+ * list (unnamed and kernel-only states included) has no rule: illegal.
+ */
+TEST(table_equals_the_reference_both_ways)
 {
-	unsigned int i;
+	char a[16], b[16];
+	int f, t, legal = 0;
 
-	for (i = 0; i < NFIG5; i++) {
-		const struct tcpfsm_rule *r =
-			tcpfsm_rule_find(figure5[i].from, figure5[i].to);
+	for (f = 0; f < TCPFSM_NSLOTS; f++)
+		for (t = 0; t < TCPFSM_NSLOTS; t++) {
+			const struct tf_reference_pair *want = tf_reference_find(f, t);
+			const struct tcpfsm_rule *got = tcpfsm_rule_find(f, t);
 
-		ASSERT_NE(NULL, r) TH_LOG("%s -> %s missing",
-			tcpfsm_state_names[figure5[i].from],
-			tcpfsm_state_names[figure5[i].to]);
-		ASSERT_EQ(TCPFSM_RFC, r->verdict);
+			if (!want) {
+				ASSERT_EQ(NULL, got)
+					TH_LOG("%s -> %s is legal in the table (%s), illegal in RFC 9293",
+					       name_of(f, a, sizeof(a)), name_of(t, b, sizeof(b)),
+					       tcpfsm_verdict_names[got->verdict]);
+				continue;
+			}
+			legal++;
+			ASSERT_NE(NULL, got)
+				TH_LOG("%s -> %s (%s) is missing from the table",
+				       name_of(f, a, sizeof(a)), name_of(t, b, sizeof(b)),
+				       tcpfsm_verdict_names[want->verdict]);
+			ASSERT_EQ(want->verdict, got->verdict)
+				TH_LOG("%s -> %s: table %s, reference %s",
+				       name_of(f, a, sizeof(a)), name_of(t, b, sizeof(b)),
+				       tcpfsm_verdict_names[got->verdict],
+				       tcpfsm_verdict_names[want->verdict]);
+			ASSERT_EQ(want->flags, got->flags)
+				TH_LOG("%s -> %s: flags %#x, reference %#x",
+				       name_of(f, a, sizeof(a)), name_of(t, b, sizeof(b)),
+				       got->flags, want->flags);
+		}
+	ASSERT_EQ(TF_NREFERENCE, (unsigned int)legal);
+	ASSERT_EQ(TF_NREFERENCE, TCPFSM_NRULES);
+}
+
+/* Strict mode turns exactly the linux pairs illegal, nothing else. */
+TEST(strict_reference)
+{
+	int f, t;
+
+	for (f = 0; f < TCPFSM_NSLOTS; f++)
+		for (t = 0; t < TCPFSM_NSLOTS; t++) {
+			int loose = tf_reference_verdict(f, t, false);
+			int strict = tf_reference_verdict(f, t, true);
+
+			ASSERT_EQ(loose == TCPFSM_LINUX ? TCPFSM_ILLEGAL : loose, strict);
+		}
+}
+
+/* The reference itself: no pair twice, only RFC states, Linux as stated. */
+TEST(reference_is_well_formed)
+{
+	unsigned int i, j, k, rfc = 0;
+
+	for (i = 0; i < TF_NREFERENCE; i++) {
+		const struct tf_reference_pair *p = &tf_reference_pairs[i];
+		int ends = 0;
+
+		for (j = i + 1; j < TF_NREFERENCE; j++)
+			ASSERT_FALSE(p->from == tf_reference_pairs[j].from &&
+				     p->to == tf_reference_pairs[j].to);
+		for (k = 0; k < TF_NRFC_STATES; k++)
+			ends += (p->from == tf_rfc_states[k]) + (p->to == tf_rfc_states[k]);
+		ASSERT_EQ(2, ends) TH_LOG("pair %u", i);
+		if (p->verdict == TCPFSM_LINUX) {
+			ASSERT_TRUE(p->from == p->to || p->to == TCPFSM_CLOSE);
+		} else {
+			ASSERT_EQ(TCPFSM_RFC, p->verdict);
+		}
+		rfc += p->verdict == TCPFSM_RFC;
 	}
+	/* Figure 5 has 21 edges; one more FIN rule and four aborts. */
+	ASSERT_EQ(26, rfc);
 }
 
 TEST(rules_are_well_formed)
@@ -89,22 +128,6 @@ TEST(rules_are_well_formed)
 		for (j = i + 1; j < TCPFSM_NRULES; j++)
 			ASSERT_FALSE(tcpfsm_rules[j].from == r->from &&
 				     tcpfsm_rules[j].to == r->to);
-	}
-}
-
-/* "linux" is exactly what the RFC does not describe. */
-TEST(linux_pairs_are_not_in_the_rfc)
-{
-	unsigned int i;
-
-	for (i = 0; i < TCPFSM_NRULES; i++) {
-		const struct tcpfsm_rule *r = &tcpfsm_rules[i];
-
-		if (r->verdict != TCPFSM_LINUX)
-			continue;
-		ASSERT_FALSE(in_figure5(r->from, r->to));
-		/* The RFC's text allows RST/ABORT to CLOSED; these are not that. */
-		ASSERT_TRUE(r->from == r->to || r->to == TCPFSM_CLOSE);
 	}
 }
 
@@ -146,7 +169,10 @@ TEST(protocol_rows)
 	ASSERT_EQ(TCPFSM_PROTO_OTHER, tcpfsm_proto_index(0));
 }
 
-/* Scenarios only ever expect legal transitions, and at least one each. */
+/*
+ * Scenarios only ever expect transitions RFC 9293 (or Linux) allows, at
+ * least one each, and none that the tracepoint never reports.
+ */
 TEST(scenarios_expect_only_legal_pairs)
 {
 	unsigned int i, j;
@@ -156,10 +182,14 @@ TEST(scenarios_expect_only_legal_pairs)
 		const struct tf_scenario *s = &tf_scenarios[i];
 
 		ASSERT_LT(0, tf_scenario_events(s)) TH_LOG("%s", s->name);
-		for (j = 0; j < TF_MAX_PAIRS && s->pairs[j].count; j++)
-			ASSERT_NE(NULL, tcpfsm_rule_find(s->pairs[j].from,
-							 s->pairs[j].to))
+		for (j = 0; j < TF_MAX_PAIRS && s->pairs[j].count; j++) {
+			const struct tf_reference_pair *p =
+				tf_reference_find(s->pairs[j].from, s->pairs[j].to);
+
+			ASSERT_NE(NULL, p) TH_LOG("%s pair %u", s->name, j);
+			ASSERT_FALSE(p->flags & TCPFSM_UNTRACED)
 				TH_LOG("%s pair %u", s->name, j);
+		}
 		ASSERT_EQ(s, tf_scenario_find(s->name));
 	}
 }

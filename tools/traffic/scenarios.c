@@ -43,8 +43,8 @@ static void tf_check(const char *scenario, const char *where)
 }
 
 /* Fill @ss with the loopback address of @family and @port. */
-static socklen_t tf_loopback(int family, unsigned short port,
-			     struct sockaddr_storage *ss)
+socklen_t tf_loopback(int family, unsigned short port,
+		      struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof(*ss));
 	if (family == AF_INET6) {
@@ -276,12 +276,14 @@ static int tf_rst_linger0(int family)
 
 	if (err)
 		return err;
+	tf_check(name, "established");
 	if (setsockopt(t.c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)))
 		return tf_fail(name, "SO_LINGER");
 	if (close(t.c))
 		return tf_fail(name, "client close");
 	if (tf_wait_reset(t.a))
 		return tf_fail(name, "server waits for RST");
+	tf_check(name, "reset");
 	if (close(t.a))
 		return tf_fail(name, "server close");
 	return close(t.l) ? tf_fail(name, "listener close") : 0;
@@ -300,10 +302,12 @@ static int tf_unread_close(int family)
 		return tf_fail(name, "client write");
 	if (tf_wait_readable(t.a))
 		return tf_fail(name, "server waits for data");
+	tf_check(name, "unread");
 	if (close(t.a))
 		return tf_fail(name, "server close");
 	if (tf_wait_reset(t.c))
 		return tf_fail(name, "client waits for RST");
+	tf_check(name, "reset");
 	if (close(t.c))
 		return tf_fail(name, "client close");
 	return close(t.l) ? tf_fail(name, "listener close") : 0;
@@ -327,6 +331,7 @@ static int tf_refused(int family)
 		errno = c >= 0 ? EPROTO : errno;
 		return tf_fail(name, "connect must be refused");
 	}
+	tf_check(name, "refused");
 	return close(bound) ? tf_fail(name, "close") : 0;
 }
 
@@ -371,6 +376,7 @@ static int tf_listener_cycle(int family)
 		return tf_fail(name, "shutdown");
 	if (listen(l, 8))
 		return tf_fail(name, "listen again");
+	tf_check(name, "listening again");
 	return close(l) ? tf_fail(name, "close") : 0;
 }
 
@@ -397,6 +403,7 @@ static int tf_listener_unaccepted(int family)
 		return tf_fail(name, "listener close");
 	if (tf_wait_reset(c))
 		return tf_fail(name, "client waits for RST");
+	tf_check(name, "reset");
 	return close(c) ? tf_fail(name, "client close") : 0;
 }
 
@@ -421,6 +428,8 @@ static int tf_shutdown_then_close(int family)
 	tf_check(name, "fin-wait-2");
 	if (close(t.c))
 		return tf_fail(name, "client close");
+	/* The orphan is a time-wait sock in substate FIN_WAIT2 now. */
+	tf_check(name, "orphaned");
 	if (close(t.a))
 		return tf_fail(name, "server close");
 	return close(t.l) ? tf_fail(name, "listener close") : 0;
@@ -493,38 +502,38 @@ static int tf_fin_wait1_self(int family)
 const struct tf_scenario tf_scenarios[] = {
 	{ "active_close", "client closes first: FIN_WAIT1, FIN_WAIT2, TIME_WAIT",
 	  tf_active_close, { HANDSHAKE, ACTIVE_CLOSE, PASSIVE_CLOSE },
-	  { .active_opens = 1, .passive_opens = 1 } },
+	  { .active_opens = 1, .passive_opens = 1 }, 2 },
 	{ "passive_close", "server closes first: the client sits in CLOSE_WAIT",
 	  tf_passive_close, { HANDSHAKE, ACTIVE_CLOSE, PASSIVE_CLOSE },
-	  { .active_opens = 1, .passive_opens = 1 } },
+	  { .active_opens = 1, .passive_opens = 1 }, 1 },
 	{ "rst_linger0", "close() with SO_LINGER 0 sends RST: both ends ESTABLISHED -> CLOSE",
 	  tf_rst_linger0, { HANDSHAKE, P(ESTABLISHED, CLOSE, 2) },
-	  { .active_opens = 1, .passive_opens = 1, .estab_resets = 2 } },
+	  { .active_opens = 1, .passive_opens = 1, .estab_resets = 2 }, 2 },
 	{ "unread_close", "close() with unread data sends RST: both ends ESTABLISHED -> CLOSE",
 	  tf_unread_close, { HANDSHAKE, P(ESTABLISHED, CLOSE, 2) },
-	  { .active_opens = 1, .passive_opens = 1, .estab_resets = 2 } },
+	  { .active_opens = 1, .passive_opens = 1, .estab_resets = 2 }, 2 },
 	{ "refused", "connect() to a closed port: SYN answered by RST",
 	  tf_refused, { P(CLOSE, SYN_SENT, 1), P(SYN_SENT, CLOSE, 1) },
-	  { .active_opens = 1, .attempt_fails = 1 } },
+	  { .active_opens = 1, .attempt_fails = 1 }, 1 },
 	{ "self_connect", "a socket connected to itself: simultaneous open and close",
 	  tf_self_connect,
 	  { P(CLOSE, SYN_SENT, 1), P(SYN_SENT, SYN_RECV, 1),
 	    P(SYN_RECV, ESTABLISHED, 1), P(ESTABLISHED, FIN_WAIT1, 1),
 	    P(FIN_WAIT1, CLOSING, 1), P(CLOSING, CLOSE, 1) },
-	  { .active_opens = 1 } },
+	  { .active_opens = 1 }, 1 },
 	{ "listener", "listen(), shutdown(SHUT_RD), listen() again, close()",
-	  tf_listener_cycle, { P(CLOSE, LISTEN, 2), P(LISTEN, CLOSE, 2) }, { 0 } },
+	  tf_listener_cycle, { P(CLOSE, LISTEN, 2), P(LISTEN, CLOSE, 2) }, { 0 }, 2 },
 	{ "listener_unaccepted", "listener closed with a connection in its accept queue",
 	  tf_listener_unaccepted, { HANDSHAKE, P(ESTABLISHED, CLOSE, 2) },
-	  { .active_opens = 1, .passive_opens = 1, .estab_resets = 2 } },
+	  { .active_opens = 1, .passive_opens = 1, .estab_resets = 2 }, 2 },
 	{ "shutdown_then_close", "shutdown(SHUT_WR), then close() in FIN_WAIT2",
 	  tf_shutdown_then_close,
 	  { HANDSHAKE, ACTIVE_CLOSE, PASSIVE_CLOSE, P(FIN_WAIT2, FIN_WAIT2, 1) },
-	  { .active_opens = 1, .passive_opens = 1 } },
+	  { .active_opens = 1, .passive_opens = 1 }, 2 },
 	{ "fin_wait1_self", "shutdown(SHUT_WR) behind a zero window, then close() in FIN_WAIT1",
 	  tf_fin_wait1_self,
 	  { HANDSHAKE, ACTIVE_CLOSE, PASSIVE_CLOSE, P(FIN_WAIT1, FIN_WAIT1, 1) },
-	  { .active_opens = 1, .passive_opens = 1 } },
+	  { .active_opens = 1, .passive_opens = 1 }, 1 },
 };
 
 const unsigned int tf_nscenarios = sizeof(tf_scenarios) / sizeof(tf_scenarios[0]);

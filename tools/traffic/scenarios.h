@@ -11,6 +11,8 @@
 #ifndef _TCPFSM_SCENARIOS_H
 #define _TCPFSM_SCENARIOS_H
 
+#include <sys/socket.h>
+
 #include "../../module/tcpfsm_table.h"
 
 #define TF_MAX_PAIRS 16
@@ -37,6 +39,7 @@ struct tf_scenario {
 	int (*run)(int family);
 	struct tf_pair pairs[TF_MAX_PAIRS];	/* ends with count == 0 */
 	struct tf_snmp_delta snmp;
+	unsigned int checkpoints;	/* tf_checkpoint() calls per run */
 };
 
 extern const struct tf_scenario tf_scenarios[];
@@ -55,6 +58,8 @@ unsigned int tf_scenario_events(const struct tf_scenario *s);
 extern void (*tf_checkpoint)(const char *scenario, const char *where);
 
 /* Helpers for other traffic (churn), also used by the scenarios. */
+socklen_t tf_loopback(int family, unsigned short port,
+		      struct sockaddr_storage *ss);
 int tf_listener(int family, int backlog, unsigned short *port);
 int tf_connect(int family, unsigned short port);
 int tf_wait_tcp_state(int fd, int state, int timeout_ms);

@@ -1,8 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# deps.sh [check|demo|bench] - install what the tests, the demo or the
-# benchmark need, from Debian's archive, when it is missing.
+# deps.sh [check|matrix|debug|pkg|demo|bench] - install what the tests, the
+# kernel matrix, the debug kernel, the demo or the benchmark need, from Debian's archive, when it
+# is missing.  Guest kernels are not installed here: selftests/vm/kernels.sh
+# fetches them by package name into its own cache.
 #
 # Each need is "test:package": the test (a command name, or a path that
 # must exist) decides whether the package is already there.  As root the
@@ -23,15 +25,11 @@ qemu-system-x86_64:qemu-system-x86
 /usr/src/linux-source-6.1.tar.xz:linux-source-6.1
 sparse:sparse
 python3:python3
+dpkg-deb:dpkg
+apt-get:apt
+/usr/share/keyrings/debian-archive-keyring.gpg:debian-archive-keyring
+depmod:kmod
 "
-
-# The guest kernel and the headers to build the module against.
-if ! ls /boot/vmlinuz-*-cloud-amd64 >/dev/null 2>&1; then
-	needs="$needs /boot/vmlinuz-missing:linux-image-cloud-amd64"
-fi
-if ! ls -d /usr/src/linux-headers-*-cloud-amd64 >/dev/null 2>&1; then
-	needs="$needs /usr/src/linux-headers-missing:linux-headers-cloud-amd64"
-fi
 
 case $purpose in
 check)
@@ -41,11 +39,40 @@ clang:clang
 promtool:prometheus
 dot:graphviz
 groff:groff-base
+mandoc:mandoc
+strace:strace
+setpriv:util-linux
+script:bsdutils
+"
+	;;
+matrix)
+	needs="$needs
+debootstrap:debootstrap
+pahole:dwarves
+"
+	;;
+debug)
+	# What the debug kernel's build runs (debug-kernel.sh).
+	needs="$needs
+bc:bc
+bison:bison
+flex:flex
+/usr/include/libelf.h:libelf-dev
 "
 	;;
 demo)
 	needs="$needs
 dot:graphviz
+"
+	;;
+pkg)
+	needs="$needs
+dpkg-buildpackage:dpkg-dev
+dh:debhelper
+/usr/share/perl5/Debian/Debhelper/Sequence/dkms.pm:dh-dkms
+lintian:lintian
+debootstrap:debootstrap
+systemd-analyze:systemd
 "
 	;;
 bench)
@@ -56,7 +83,7 @@ perf:linux-perf
 "
 	;;
 *)
-	echo "usage: $0 [check|demo|bench]" >&2
+	echo "usage: $0 [check|matrix|debug|pkg|demo|bench]" >&2
 	exit 2
 	;;
 esac

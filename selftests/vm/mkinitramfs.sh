@@ -5,8 +5,11 @@
 #
 # FILE arguments are "source=destination" pairs copied into the image
 # (destination is an absolute path inside the guest).  The image always
-# holds busybox, /init and the jobs; kernel modules from
-# /lib/modules/KVER named in EXTRA_KMODS (e.g. "veth") are added too.
+# holds busybox, /init and the jobs.  Kernel modules named in EXTRA_KMODS
+# (e.g. "veth dccp_ipv4") are taken from KMODDIR (default
+# /lib/modules/KVER) with the modules they depend on, uncompressed, and
+# listed in /lib/modules/load.order for /init to load at boot; a module
+# the kernel does not have is skipped (it may be built in, or gone).
 set -eu
 
 out=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -34,18 +37,42 @@ for pair in "$@"; do
 	cp -L "$src" "$root$dst"
 done
 
-for mod in ${EXTRA_KMODS:-}; do
-	path=$(find "/lib/modules/$kver/kernel" -name "$mod.ko*" | head -n 1)
-	if [ -z "$path" ]; then
-		echo "mkinitramfs: kernel module $mod not found for $kver" >&2
+# The modules.dep path of a module by name, and those it needs, needed first.
+kmoddir=${KMODDIR:-/lib/modules/$kver}
+mod_deps() {
+	line=$(awk -v m="$1" '{
+		f = $1; sub(/:$/, "", f); n = f; sub(/.*\//, "", n); sub(/\.ko.*/, "", n)
+		gsub(/-/, "_", n)
+		if (n == m) { print; exit }
+	}' "$kmoddir/modules.dep")
+	[ -n "$line" ] || return 0
+	for dep in ${line#*:}; do
+		echo "$dep"
+	done | tac
+	echo "${line%%:*}"
+}
+
+if [ -n "${EXTRA_KMODS:-}" ]; then
+	[ -r "$kmoddir/modules.dep" ] || {
+		echo "mkinitramfs: no modules.dep in $kmoddir" >&2
 		exit 1
-	fi
+	}
 	mkdir -p "$root/lib/modules"
-	case $path in
-	*.ko.xz) xz -dc "$path" > "$root/lib/modules/$mod.ko" ;;
-	*) cp "$path" "$root/lib/modules/$mod.ko" ;;
-	esac
-done
+	: > "$root/lib/modules/load.order"
+	for mod in $EXTRA_KMODS; do
+		for path in $(mod_deps "$(echo "$mod" | tr - _)"); do
+			name=$(basename "$path" | sed 's/\.ko.*//')
+			grep -qx "$name" "$root/lib/modules/load.order" && continue
+			case $path in
+			*.ko.xz) xz -dc "$kmoddir/$path" ;;
+			*.ko.zst) zstd -qdc "$kmoddir/$path" ;;
+			*.ko.gz) gzip -dc "$kmoddir/$path" ;;
+			*) cat "$kmoddir/$path" ;;
+			esac > "$root/lib/modules/$name.ko"
+			echo "$name" >> "$root/lib/modules/load.order"
+		done
+	done
+fi
 
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$out.tmp"
 mv "$out.tmp" "$out"

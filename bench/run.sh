@@ -25,7 +25,9 @@
 #   BENCH_DOC         where the report goes [docs/BENCHMARKS.md]
 #   BENCH_ALT_KO      another build of tcpfsm.ko: configurations named X@alt
 #                     (e.g. BENCH_CONFIGS="B B@alt") load it instead
-#   VMLINUZ           guest kernel [/boot/vmlinuz-<the module's release>]
+#
+# The guest kernel is Debian's 6.1 of the kernel matrix: "make bench" has
+# built the module for it with selftests/vm/guest.sh.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -45,9 +47,10 @@ scale_hold=${BENCH_SCALE_HOLD:-100000}
 scale_conns=${BENCH_SCALE_CONNS:-100000}
 mem=${BENCH_MEM:-4096}
 doc=${BENCH_DOC:-$top/docs/BENCHMARKS.md}
-ko=$top/module/tcpfsm.ko
-kver=$(modinfo -F vermagic "$ko" | cut -d' ' -f1)
-vmlinuz=${VMLINUZ:-/boot/vmlinuz-$kver}
+. "$build/k/6.1/kernel.env"
+ko=$build/k/6.1/tcpfsm.ko
+kver=$KVER
+vmlinuz=$VMLINUZ
 start=$(date +%s)
 # The code measured is the tree as it is now: later commits must not claim it.
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)

@@ -28,8 +28,8 @@
 #include "../../module/tcpfsm_hotpath.h"
 #include "../../tools/traffic/scenarios.h"
 
-/* The module's tcpfsm_tcp_actions and per-CPU counters (one CPU). */
-static u8 actions[TCPFSM_NSLOTS][TCPFSM_NSLOTS];
+/* The module's tcpfsm_actions and per-CPU counters (one CPU). */
+static u8 actions[TCPFSM_NPROTO][TCPFSM_NSLOTS][TCPFSM_NSLOTS];
 static struct tcpfsm_counters counters;
 /* A global, as tcpfsm_pcpu is: the probe loads it for every event. */
 struct tcpfsm_counters *pcpu = &counters;
@@ -44,8 +44,9 @@ u8 tcpfsm_seed_event(const void *sk, u8 action)
 __attribute__((noinline)) u8 bench_count(const void *sk, unsigned int protocol,
 					 int oldstate, int newstate)
 {
-	return tcpfsm_count(pcpu, (const u8 (*)[TCPFSM_NSLOTS])actions, sk,
-			    protocol, oldstate, newstate);
+	return tcpfsm_count(pcpu,
+			    (const u8 (*)[TCPFSM_NSLOTS][TCPFSM_NSLOTS])actions,
+			    sk, protocol, oldstate, newstate);
 }
 
 struct ev {

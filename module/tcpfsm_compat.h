@@ -19,16 +19,17 @@
 
 /*
  * The death row of a namespace's TCP time-wait socks, which also names the
- * namespace's TCP hash tables (tcp_hashinfo itself is not exported since
- * 6.2).  From 5.17 to 6.0 it was allocated apart from struct netns_ipv4
- * ("tcp: allocate tcp_death_row outside of struct netns_ipv4", undone in
- * 6.1 by "tcp: Don't allocate tcp_death_row outside of struct
- * netns_ipv4.").
+ * namespace's TCP hash tables (tcp_hashinfo itself is exported by 5.10 and
+ * 6.1, not by 6.12 nor 7.2).  From 5.18 to 6.0 it was allocated apart from
+ * struct netns_ipv4 ("tcp: allocate tcp_death_row outside of struct
+ * netns_ipv4", undone in 6.1 by "tcp: Don't allocate tcp_death_row outside
+ * of struct netns_ipv4.").  The cast drops the const of @net, which the
+ * callers only read through.
  */
 static inline struct inet_timewait_death_row *
 tcpfsm_tcp_death_row(const struct net *net)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 17, 0) && \
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 18, 0) && \
 	LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
 	return net->ipv4.tcp_death_row;
 #else
@@ -41,11 +42,17 @@ tcpfsm_tcp_death_row(const struct net *net)
  * sk_nulls_node.  Before 5.19 that is listening_hash, hashed by port only
  * (lhash2 then chained listeners through another node); 5.19 retired it
  * ("net: inet: Retire port only listening_hash") and chains them in lhash2.
+ * A stable or distribution kernel may carry that change under an older
+ * version, so module/Kbuild reads the header: TCPFSM_HAVE_LISTENING_HASH.
  */
+#if !defined(TCPFSM_HAVE_LISTENING_HASH) && \
+	LINUX_VERSION_CODE < KERNEL_VERSION(5, 15, 0)
+#error "module/Kbuild found no listening_hash in the headers of a kernel before 5.15"
+#endif
 static inline struct inet_listen_hashbucket *
 tcpfsm_listen_buckets(struct inet_hashinfo *hinfo, unsigned int *n)
 {
-#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 19, 0)
+#ifdef TCPFSM_HAVE_LISTENING_HASH
 	*n = INET_LHTABLE_SIZE;
 	return hinfo->listening_hash;
 #else

@@ -20,8 +20,9 @@
 
 /*
  * Longest accepted write, newline included: room for the longest inject
- * line, "MPTCP" and two DCCP state names with two IPv6 endpoints in their
- * longest form ("[0000:...:0000:255.255.255.255]:65535"), about 150 bytes.
+ * line without padding, "DCCP" and two 16-character state names with two
+ * IPv6 endpoints in their longest form
+ * ("[0000:...:0000:255.255.255.255]:65535"), about 150 bytes.
  */
 #define TCPFSM_WRITE_MAX 256
 

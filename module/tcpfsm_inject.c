@@ -53,7 +53,7 @@ static int tcpfsm_parse_state(unsigned int proto, const char *tok)
 	return n;
 }
 
-/* Parse a port after an address: ":<1..5 decimal digits, <= 65535>". */
+/* Parse a port after an address: ":<decimal digits, <= 65535>". */
 static int tcpfsm_parse_port(const char *p, u16 *port)
 {
 	if (*p != ':' || !isdigit(p[1]))

@@ -7,8 +7,9 @@
  * by sequence number: seq lives in slot seq % size, the ring holds
  * [tail, head), and a full ring overwrites its oldest record.
  *
- * Writers run in the probes, with preemption disabled, so the lock is a
- * raw spinlock: on PREEMPT_RT a spinlock_t sleeps.  It is held only to
+ * Writers run in the probes, with preemption disabled (the probe disables
+ * it where the tracepoint does not), and in inject's writes, so the lock
+ * is a raw spinlock: on PREEMPT_RT a spinlock_t sleeps.  It is held only to
  * copy one record in or out (a few hundred bytes); the stack is saved and
  * the clock read before it is taken.
  */

@@ -49,7 +49,8 @@ static_assert(sizeof(struct tcpfsm_ns_counters) % sizeof(u64) == 0,
 /*
  * The counters a namespace's events go to, or NULL while the namespace is
  * set up or torn down.  Called by the probes, which run with preemption
- * disabled: that keeps the counters alive (see tcpfsm_net_pre_exit()).
+ * disabled (tcpfsm_probe() sees to it on kernels whose tracepoints do not):
+ * that keeps the counters alive (see tcpfsm_net_pre_exit()).
  */
 struct tcpfsm_ns_counters __percpu *tcpfsm_ns_counters(const struct net *net)
 {

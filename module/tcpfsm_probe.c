@@ -29,8 +29,8 @@
 
 static struct tracepoint *tcpfsm_tp;
 /*
- * The tracepoint's iterator, which calls the probes when more than one is
- * attached (with one, the tracepoint calls it directly): its start and
+ * The tracepoint's iterator, which calls the probes (with static calls and
+ * one probe attached, the tracepoint calls it directly): its start and
  * size, so that recorded stacks can leave its frame out.
  */
 static unsigned long tcpfsm_tp_iter;
@@ -177,9 +177,17 @@ static void tcpfsm_count_netns(const struct sock *sk, unsigned int from,
 static void tcpfsm_probe(void *data, const struct sock *sk, const int oldstate,
 			 const int newstate)
 {
-	u8 action = tcpfsm_count(tcpfsm_pcpu, tcpfsm_actions, sk,
-				 sk->sk_protocol, oldstate, newstate);
+	u8 action;
 
+	/*
+	 * Until 6.x a tracepoint calls its probes with preemption disabled;
+	 * 7.x calls them under SRCU, preemptible.  Everything below counts
+	 * on one CPU from start to end, and the frees of unload, seeding and
+	 * namespace exit wait for this section with synchronize_rcu().
+	 */
+	preempt_disable_notrace();
+	action = tcpfsm_count(tcpfsm_pcpu, tcpfsm_actions, sk, sk->sk_protocol,
+			      oldstate, newstate);
 	if (unlikely(action & TCPFSM_ACT_OUT_OF_RANGE))
 		goto report;
 	if (tcpfsm_dwell_active() && sk->sk_protocol == IPPROTO_TCP)
@@ -191,6 +199,7 @@ static void tcpfsm_probe(void *data, const struct sock *sk, const int oldstate,
 report:
 	if (unlikely(action & TCPFSM_ACT_REPORT))
 		tcpfsm_report_sock(sk, oldstate, newstate, action);
+	preempt_enable_notrace();
 }
 
 static void tcpfsm_find_tracepoint(struct tracepoint *tp, void *priv)

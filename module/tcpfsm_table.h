@@ -74,8 +74,9 @@ enum tcpfsm_state {
 
 /*
  * Counters are indexed by the raw state value 0..TCPFSM_NSLOTS-1.  This
- * covers every value any kernel up to 6.18 reports (DCCP uses 13-15 for
- * states TCP does not have).  Larger values are counted as unknown.
+ * covers every value any kernel up to 7.2 reports (DCCP, gone in 6.16,
+ * used 13-14, then 14-15, for states TCP does not have).  Larger values
+ * are counted as unknown.
  */
 #define TCPFSM_NSLOTS 16
 
@@ -333,8 +334,14 @@ struct tcpfsm_birth {
 };
 
 static const struct tcpfsm_birth tcpfsm_births[] TCPFSM_TABLE_DATA = {
-	/* mptcp_sk_clone_init(): the accepted MPTCP socket */
+	/*
+	 * mptcp_sk_clone_init(): the accepted MPTCP socket; before 6.4
+	 * ("mptcp: consolidate passive msk socket initialization", in 6.1
+	 * since 6.1.33) mptcp_sk_clone() made it SYN_RECV first.  A listener
+	 * takes neither pair itself.
+	 */
 	{ TCPFSM_PROTO_MPTCP, TCPFSM_LISTEN, TCPFSM_ESTABLISHED },
+	{ TCPFSM_PROTO_MPTCP, TCPFSM_LISTEN, TCPFSM_SYN_RECV },
 	/* dccp_create_openreq_child() -> inet_csk_clone_lock(): RESPOND */
 	{ TCPFSM_PROTO_DCCP, TCPFSM_LISTEN, TCPFSM_SYN_RECV },
 };

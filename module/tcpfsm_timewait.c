@@ -113,7 +113,7 @@ static int tcpfsm_tw_exit(struct kprobe *kp, struct pt_regs *regs)
 	enum tcpfsm_tw_exit why;
 	bool counted = true;
 
-	/* Forget the timer's sock whoever it was, so no later sock matches. */
+	/* Forget the timer's sock whatever its protocol: no later sock matches. */
 	if (expiring)
 		this_cpu_write(tcpfsm_tw_expiring, NULL);
 	if (!tcpfsm_tw_is_tcp(tw))
@@ -264,7 +264,7 @@ int tcpfsm_timewait_init(bool wanted)
 	err = register_kretprobe(&tcpfsm_tw_process_rp);
 	if (err)
 		goto out_unregister_timer;
-	what = "inet_twsk_hashdance";
+	what = "inet_twsk_hashdance_schedule or inet_twsk_hashdance";
 	err = tcpfsm_tw_register_enter();
 	if (err)
 		goto out_unregister_process;

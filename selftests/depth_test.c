@@ -68,7 +68,7 @@ static int active_closes_in_dying_netns(int n)
 	int status, i;
 	pid_t pid;
 
-	pid = fork();
+	pid = tf_fork();
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
@@ -291,7 +291,7 @@ TEST_F_TIMEOUT(depth, tutorial_sequences_and_2msl, 180)
 	tf_load(_metadata, "dwell=1");
 	ASSERT_EQ(1, stat_of(_metadata, "timewait_tracking"));
 
-	pid = fork();
+	pid = tf_fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		for (i = 0; i < N; i++)
@@ -568,7 +568,7 @@ TEST_F(depth, dwell_matches_measured_ages)
 /* Run @fn in a child that has joined the namespace @nsfd. */
 static pid_t in_netns(int nsfd, int (*fn)(void *), void *arg)
 {
-	pid_t pid = fork();
+	pid_t pid = tf_fork();
 
 	if (pid == 0) {
 		if (setns(nsfd, CLONE_NEWNET))

@@ -740,7 +740,7 @@ TEST_F(iface, permissions_root_only)
 		ASSERT_EQ(0, st.st_gid);
 	}
 
-	pid = fork();
+	pid = tf_fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))

@@ -419,7 +419,7 @@ TEST_F_TIMEOUT(scenario, concurrent_churn, 120)
 
 	tf_checkpoint = NULL;	/* other workers' sockets move meanwhile */
 	for (w = 0; w < WORKERS; w++) {
-		pids[w] = fork();
+		pids[w] = tf_fork();
 		ASSERT_LE(0, pids[w]);
 		if (pids[w] == 0) {
 			int fam = w % 2 ? AF_INET6 : AF_INET, r;

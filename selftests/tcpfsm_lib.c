@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -1011,7 +1012,7 @@ int tf_proc_tcp_read_all(struct tf_netns_proc **out)
 		tf_nslist_free(&l);
 		return -1;
 	}
-	pid = fork();
+	pid = tf_fork();
 	if (pid == 0) {
 		close(fds[0]);
 		_exit(tf_proc_tcp_reader(&l, fds[1]));
@@ -1502,6 +1503,18 @@ int tf_wait_quiet(int quiet_ms, int timeout_ms)
 	}
 }
 
+pid_t tf_fork(void)
+{
+	pid_t parent = getpid(), pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0 &&
+	    (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent))
+		_exit(127);
+	return pid;
+}
+
 /* A churn worker: every scenario, round after round, until told to stop. */
 static int tf_churn_worker(int worker, bool netns, volatile int *stop)
 {
@@ -1535,7 +1548,7 @@ int tf_churn_start(struct tf_churn *c, int workers, bool netns)
 	}
 	*c->stop = 0;
 	for (w = 0; w < workers; w++) {
-		c->pid[w] = fork();
+		c->pid[w] = tf_fork();
 		if (c->pid[w] < 0) {
 			tf_churn_stop(c);
 			return -1;

@@ -210,6 +210,12 @@ struct tf_churn {
 	bool paused;
 };
 
+/*
+ * fork(), the child killed when its parent dies: a test that ends early
+ * (an assertion, its timeout) leaves no process behind for later tests.
+ */
+pid_t tf_fork(void);
+
 int tf_churn_start(struct tf_churn *c, int workers, bool netns);
 int tf_churn_pause(struct tf_churn *c);
 int tf_churn_resume(struct tf_churn *c);

@@ -174,7 +174,7 @@ TEST_F_TIMEOUT(unload, while_traffic_runs, 400)
 	int c;
 
 	ASSERT_EQ(0, tf_churn_start(&self->churn, WORKERS, true));
-	self->reader = fork();
+	self->reader = tf_fork();
 	ASSERT_LE(0, self->reader);
 	if (self->reader == 0)
 		reader();

@@ -215,6 +215,7 @@ check-installed:
 # checker's report fails the run (jobs/debug-checks); then
 # docs/RELIABILITY.md, written from that run.
 DEBUG_OUT := $(BUILD)/k/debug/vm
+check-debug-installed: RESULTS := $(BUILD)/results-debug
 check-debug:
 	selftests/vm/deps.sh debug
 	$(MAKE) check-debug-installed

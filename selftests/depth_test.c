@@ -539,12 +539,7 @@ TEST_F(depth, dwell_matches_measured_ages)
 	tf_check_witnesses(_metadata);
 	ASSERT_EQ(0, tf_write("control", "reset"));
 	ASSERT_EQ(0, tf_trace_start());
-	l = tf_listener(AF_INET, 4, &port);
-	ASSERT_LE(0, l);
-	c = tf_connect(AF_INET, port);
-	ASSERT_LE(0, c);
-	a = accept(l, NULL, NULL);
-	ASSERT_LE(0, a);
+	ASSERT_EQ(0, tf_connection(AF_INET, &l, &c, &a, &port));
 	f0 = now_us();
 	ASSERT_EQ(0, shutdown(c, SHUT_WR));
 	ASSERT_EQ(0, tf_wait_tcp_state(c, TCPFSM_FIN_WAIT2, 5000));
@@ -823,12 +818,7 @@ TEST_F(depth, netns_off_with_sockets_at_load)
 	unsigned short port;
 	int l, c, a;
 
-	l = tf_listener(AF_INET, 4, &port);
-	ASSERT_LE(0, l);
-	c = tf_connect(AF_INET, port);
-	ASSERT_LE(0, c);
-	a = accept(l, NULL, NULL);
-	ASSERT_LE(0, a);
+	ASSERT_EQ(0, tf_connection(AF_INET, &l, &c, &a, &port));
 	ASSERT_EQ(0, ac->run(AF_INET));
 	tf_load(_metadata, "netns_cap=0 dwell=1");
 	ASSERT_EQ(1, stat_of(_metadata, "timewait_tracking"));
@@ -870,12 +860,7 @@ TEST_F(depth, features_switch_off)
 
 	/* A time-wait sock in substate TIME_WAIT, and an orphan in FIN_WAIT2. */
 	ASSERT_EQ(0, ac->run(AF_INET));
-	l = tf_listener(AF_INET6, 4, &port);
-	ASSERT_LE(0, l);
-	c = tf_connect(AF_INET6, port);
-	ASSERT_LE(0, c);
-	a = accept(l, NULL, NULL);
-	ASSERT_LE(0, a);
+	ASSERT_EQ(0, tf_connection(AF_INET6, &l, &c, &a, &port));
 	ASSERT_EQ(0, shutdown(c, SHUT_WR));
 	ASSERT_EQ(0, tf_wait_tcp_state(c, TCPFSM_FIN_WAIT2, 5000));
 	ASSERT_EQ(0, close(c));

@@ -170,12 +170,7 @@ static void strict_mode(struct __test_metadata *_metadata, int family)
 
 	tf_load(_metadata, "strict=1");
 	ASSERT_EQ(1, stat_of(_metadata, "strict"));
-	l = tf_listener(family, 4, &lport);
-	ASSERT_LE(0, l);
-	c = tf_connect(family, lport);
-	ASSERT_LE(0, c);
-	a = accept(l, NULL, NULL);
-	ASSERT_LE(0, a);
+	ASSERT_EQ(0, tf_connection(family, &l, &c, &a, &lport));
 	ASSERT_EQ(0, getsockname(c, (struct sockaddr *)&ss, &len));
 	cport = ntohs(family == AF_INET6 ?
 		      ((struct sockaddr_in6 *)&ss)->sin6_port :
@@ -523,12 +518,7 @@ TEST_F(iface, control_reset_keeps_gauges_and_seq)
 	cpus = run_on_every_cpu(_metadata, refused);
 	ASSERT_EQ(0, tf_write("inject", "TCP ESTABLISHED SYN_SENT"));
 	/* A connection that stays open across the reset. */
-	l = tf_listener(AF_INET, 4, &port);
-	ASSERT_LE(0, l);
-	c = tf_connect(AF_INET, port);
-	ASSERT_LE(0, c);
-	a = accept(l, NULL, NULL);
-	ASSERT_LE(0, a);
+	ASSERT_EQ(0, tf_connection(AF_INET, &l, &c, &a, &port));
 	ASSERT_EQ(0, tf_wait_events(cpus * tf_scenario_events(refused) + 5, 5000));
 	ASSERT_EQ(2, stat_of(_metadata, "log_next_seq"));
 

@@ -1503,6 +1503,29 @@ int tf_wait_quiet(int quiet_ms, int timeout_ms)
 	}
 }
 
+int tf_connection(int family, int *l, int *c, int *a, unsigned short *port)
+{
+	unsigned short p;
+
+	*c = *a = -1;
+	*l = tf_listener(family, 4, &p);
+	if (*l < 0)
+		return -1;
+	*c = tf_connect(family, p);
+	if (*c >= 0)
+		*a = accept(*l, NULL, NULL);
+	if (*a < 0) {
+		if (*c >= 0)
+			close(*c);
+		close(*l);
+		*l = *c = -1;
+		return -1;
+	}
+	if (port)
+		*port = p;
+	return 0;
+}
+
 pid_t tf_fork(void)
 {
 	pid_t parent = getpid(), pid;

@@ -211,6 +211,13 @@ struct tf_churn {
 };
 
 /*
+ * A loopback connection of @family: its listener *@l (backlog 4, its port
+ * in *@port unless NULL), the client *@c and the accepted socket *@a.  0,
+ * or -1 with whatever it had opened closed.
+ */
+int tf_connection(int family, int *l, int *c, int *a, unsigned short *port);
+
+/*
  * fork(), the child killed when its parent dies: a test that ends early
  * (an assertion, its timeout) leaves no process behind for later tests.
  */

@@ -941,3 +941,4 @@ TEST_F_TIMEOUT(depth, gauges_seeded_under_churn, 240)
 }
 
 TEST_HARNESS_MAIN
+TF_STRETCH_TIMEOUTS

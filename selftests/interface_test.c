@@ -858,3 +858,4 @@ TEST_F(iface, every_pair_judged_as_rfc9293_says_strict)
 }
 
 TEST_HARNESS_MAIN
+TF_STRETCH_TIMEOUTS

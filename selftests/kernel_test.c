@@ -209,8 +209,8 @@ TEST_F(kernel, dccp_states_and_births)
 	ASSERT_EQ(0, tf_module_load(""));
 	ASSERT_EQ(0, tf_trace_start());
 	ASSERT_EQ(0, dccp_exchange()) TH_LOG("DCCP over loopback: %s", strerror(errno));
-	/* The closing handshakes run on timers: give them time. */
-	usleep(500000);
+	/* The closing handshakes run on timers: until they have landed. */
+	ASSERT_EQ(0, tf_wait_quiet(500, 10000));
 	ASSERT_EQ(0, tf_trace_stop(&trace));
 	assert_proto_matches_trace(_metadata, TCPFSM_PROTO_DCCP, &trace);
 
@@ -256,7 +256,7 @@ TEST_F(kernel, mptcp_births)
 	close(c);
 	close(s);
 	close(l);
-	usleep(200000);
+	ASSERT_EQ(0, tf_wait_quiet(200, 10000));
 	ASSERT_EQ(0, tf_trace_stop(&trace));
 	assert_proto_matches_trace(_metadata, TCPFSM_PROTO_MPTCP, &trace);
 	/* SYN_RECV first, then ESTABLISHED, before 6.4 (and 6.1.33). */
@@ -265,3 +265,4 @@ TEST_F(kernel, mptcp_births)
 }
 
 TEST_HARNESS_MAIN
+TF_STRETCH_TIMEOUTS

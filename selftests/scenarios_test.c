@@ -531,3 +531,4 @@ TEST_F(scenario, mptcp_counted_not_validated)
 }
 
 TEST_HARNESS_MAIN
+TF_STRETCH_TIMEOUTS

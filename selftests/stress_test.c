@@ -3515,3 +3515,4 @@ static void __attribute__((constructor)) stress_timeouts(void)
 }
 
 TEST_HARNESS_MAIN
+TF_STRETCH_TIMEOUTS

@@ -1455,8 +1455,11 @@ out:
 
 int tf_wait_events(uint64_t events, int timeout_ms)
 {
-	long long deadline = tf_ms() + timeout_ms;
+	long long deadline;
 	uint64_t now = 0;
+
+	timeout_ms *= tf_slow();
+	deadline = tf_ms() + timeout_ms;
 
 	for (;;) {
 		if (tf_read_stat("events", &now))
@@ -1479,8 +1482,12 @@ int tf_wait_events(uint64_t events, int timeout_ms)
 
 int tf_wait_quiet(int quiet_ms, int timeout_ms)
 {
-	long long deadline = tf_ms() + timeout_ms, since = tf_ms();
+	long long deadline, since = tf_ms();
 	uint64_t events, last = 0;
+
+	quiet_ms *= tf_slow();
+	timeout_ms *= tf_slow();
+	deadline = since + timeout_ms;
 
 	if (tf_read_stat("events", &last))
 		return -1;

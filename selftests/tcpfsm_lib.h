@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "../module/tcpfsm_table.h"
+#include "../tools/traffic/scenarios.h"
 
 #define TF_DEBUGFS "/sys/kernel/debug/tcpfsm"
 
@@ -372,6 +373,12 @@ static inline void tf_load(struct __test_metadata *_metadata,
 {
 	char err[1024];
 
+	/* A test the harness killed (its time limit) cannot unload it. */
+	if (tf_module_loaded()) {
+		fprintf(stderr, "# an earlier test left tcpfsm loaded: unloading it\n");
+		ASSERT_EQ(0, tf_module_unload());
+	}
+
 	ASSERT_EQ(0, tf_module_load(params)) TH_LOG("insmod tcpfsm %s", params);
 	ASSERT_EQ(0, tf_gauges_check(0, err, sizeof(err)))
 		TH_LOG("right after the load: %s", err);
@@ -397,6 +404,22 @@ static inline void tf_check_witnesses(struct __test_metadata *_metadata)
  * The end of every test: the witnesses if the module is still loaded and
  * traced, then unload it and check the kernel log since @kmsg.
  */
+/*
+ * After TEST_HARNESS_MAIN: every test's time limit stretched tf_slow()
+ * times.  A constructor, after those that register the tests: gcc and
+ * glibc run a file's constructors in their order.
+ */
+#define TF_STRETCH_TIMEOUTS						\
+	static void __attribute__((constructor)) tf_stretch_timeouts(void) \
+	{								\
+		struct __fixture_metadata *f;				\
+		struct __test_metadata *t;				\
+									\
+		for (f = __fixture_list; f; f = f->next)		\
+			for (t = f->tests; t; t = t->next)		\
+				t->timeout *= tf_slow();		\
+	}
+
 static inline void tf_teardown(struct __test_metadata *_metadata, int kmsg)
 {
 	char problem[512];

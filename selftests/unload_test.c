@@ -214,3 +214,4 @@ TEST_F_TIMEOUT(unload, while_traffic_runs, 400)
 }
 
 TEST_HARNESS_MAIN
+TF_STRETCH_TIMEOUTS

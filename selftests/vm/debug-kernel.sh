@@ -271,8 +271,11 @@ env)
 	echo "KCHROOT=''"
 	# The checkers' reports (KERN_WARNING and above) on the console too,
 	# where the guest's loglevel=3 would hide them; every KASAN report,
-	# not only the first; a kernel log that holds a whole run.
-	echo "KAPPEND='loglevel=5 kasan_multi_shot log_buf_len=4M'"
+	# not only the first; a kernel log that holds a whole run.  Under
+	# TCG this kernel makes connections about ten times slower than
+	# Debian's: the tests' waits and time limits are stretched as much
+	# (TCPFSM_SLOW, which the kernel hands to init's environment).
+	echo "KAPPEND='loglevel=5 kasan_multi_shot log_buf_len=4M TCPFSM_SLOW=10'"
 	;;
 *)
 	echo "usage: debug-kernel.sh build | env" >&2

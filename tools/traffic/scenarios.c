@@ -16,6 +16,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -23,7 +24,7 @@
 
 #include "scenarios.h"
 
-#define TF_TIMEOUT_MS 5000
+#define TF_TIMEOUT_MS (5000 * tf_slow())
 
 void (*tf_checkpoint)(const char *scenario, const char *where);
 
@@ -40,6 +41,20 @@ static void tf_check(const char *scenario, const char *where)
 {
 	if (tf_checkpoint)
 		tf_checkpoint(scenario, where);
+}
+
+int tf_slow(void)
+{
+	static int slow;
+	const char *env;
+
+	if (!slow) {
+		env = getenv("TCPFSM_SLOW");
+		slow = env ? atoi(env) : 1;
+		if (slow < 1 || slow > 100)
+			slow = 1;
+	}
+	return slow;
 }
 
 /* Fill @ss with the loopback address of @family and @port. */

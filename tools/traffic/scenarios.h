@@ -58,6 +58,13 @@ unsigned int tf_scenario_events(const struct tf_scenario *s);
 extern void (*tf_checkpoint)(const char *scenario, const char *where);
 
 /* Helpers for other traffic (churn), also used by the scenarios. */
+/*
+ * How many times longer every wait of the scenarios and the tests may be:
+ * TCPFSM_SLOW from the environment (1 to 100, default 1), for kernels
+ * much slower than Debian's own (the debug kernel under TCG).
+ */
+int tf_slow(void);
+
 socklen_t tf_loopback(int family, unsigned short port,
 		      struct sockaddr_storage *ss);
 int tf_listener(int family, int backlog, unsigned short *port);

@@ -614,6 +614,14 @@ static int serve_once(void *arg)
 	a = accept(l, NULL, NULL);
 	if (a < 0)
 		return 4;
+	/*
+	 * The client closes only once it has read this: its FIN cannot
+	 * race the handshake's last ACK, which another CPU could be turning
+	 * into a second child of the same request (a real SYN_RECV event,
+	 * not one of a clean exchange).
+	 */
+	if (write(a, "A", 1) != 1)
+		return 5;
 	while (read(a, &c, 1) > 0)
 		;
 	close(a);
@@ -626,6 +634,7 @@ static int connect_once(void *arg)
 {
 	struct sockaddr_in addr = { .sin_family = AF_INET,
 				    .sin_port = htons(7000) };
+	char ch;
 	int c;
 
 	(void)arg;
@@ -635,6 +644,8 @@ static int connect_once(void *arg)
 	c = socket(AF_INET, SOCK_STREAM, 0);
 	if (c < 0 || connect(c, (struct sockaddr *)&addr, sizeof(addr)))
 		return 2;
+	if (read(c, &ch, 1) != 1)	/* the server has its child */
+		return 3;
 	close(c);
 	usleep(200000);
 	return retransmitted();

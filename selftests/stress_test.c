@@ -18,7 +18,9 @@
  *	STRESS_CYCLES=200	load_unload: loads and unloads
  *	STRESS_CHURN_NETNS=3	load_unload: namespaces running connection churn
  *	STRESS_READERS=4	load_unload: processes inside the debugfs files
- *	STRESS_GAUGE_EVERY=20	load_unload: cycles between exact gauge checks
+ *	STRESS_GAUGE_EVERY=13	load_unload: cycles between exact gauge checks
+ *				(prime to the 5 configurations, so that
+ *				every one is checked)
  *	STRESS_FLOOD_WRITES=5500 log_flood: injections from each CPU
  *	STRESS_FLOOD_LOG_SIZE=4	log_flood: the module's log_size
  *	STRESS_NETNS=1000	netns_churn: namespaces created and deleted
@@ -1453,7 +1455,7 @@ TEST_F_TIMEOUT(stress, load_unload, 1200)
 	unsigned int cycles = knob("CYCLES", 200);
 	unsigned int nns = knob("CHURN_NETNS", 3);
 	unsigned int readers = knob("READERS", 4);
-	unsigned int gauge_every = knob("GAUGE_EVERY", 20);
+	unsigned int gauge_every = knob("GAUGE_EVERY", 13);
 	uint64_t events = 0, refused = 0, unload_busy = 0, gauge_checks = 0;
 	long long t, load_ms = 0, load_max = 0, unload_ms = 0, unload_max = 0;
 	uint64_t rng = 1, v;

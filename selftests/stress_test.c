@@ -328,7 +328,7 @@ static int crew_dead(struct crew *c)
  */
 static int crew_join(struct crew *c, int ms)
 {
-	long long deadline = now_ms() + ms;
+	long long deadline = now_ms() + tf_slow() * ms;
 	int i, left, bad = 0;
 
 	do {
@@ -894,7 +894,7 @@ static void assert_files_read(struct __test_metadata *_metadata,
 /* Unload, retrying while a file is held open; counts the refusals. */
 static int unload_patiently(uint64_t *refused)
 {
-	long long deadline = now_ms() + 30000;
+	long long deadline = now_ms() + tf_slow() * 30000;
 
 	for (;;) {
 		if (!syscall(SYS_delete_module, "tcpfsm", O_NONBLOCK))
@@ -1099,8 +1099,10 @@ static int gauges_match_proc(char *err, size_t len)
 /* Stop, or wait, until no tracepoint event comes for @quiet_ms. */
 static int wait_quiet(int quiet_ms, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms, since = now_ms();
+	long long deadline = now_ms() + tf_slow() * timeout_ms, since = now_ms();
 	uint64_t last = UINT64_MAX, now;
+
+	quiet_ms *= tf_slow();
 
 	while (now_ms() < deadline) {
 		if (tf_read_stat("events", &now))
@@ -1228,7 +1230,7 @@ static bool paused(struct pause *p, int idx)
 static int pause_workers(struct pause *p, int n)
 {
 	uint64_t gen = __atomic_add_fetch(&p->gen, 1, __ATOMIC_SEQ_CST);
-	long long deadline = now_ms() + 30000;
+	long long deadline = now_ms() + tf_slow() * 30000;
 	int i;
 
 	SET(p->on, 1);
@@ -1490,7 +1492,7 @@ TEST_F_TIMEOUT(stress, load_unload, 1200)
 		load_max = t > load_max ? t : load_max;
 		assert_files(_metadata);
 		/* Sockets change state while it is loaded. */
-		deadline = now_ms() + 60000;
+		deadline = now_ms() + tf_slow() * 60000;
 		for (;;) {
 			ASSERT_EQ(0, tf_read_stat("events", &v));
 			if (v)
@@ -1918,7 +1920,7 @@ static pid_t follower_start(const char *path)
 /* Wait until the follower has printed record @seq (or @ms passed). */
 static int follower_wait(const char *path, uint64_t seq, int ms)
 {
-	long long deadline = now_ms() + ms;
+	long long deadline = now_ms() + tf_slow() * ms;
 	char want[32];
 
 	snprintf(want, sizeof(want), "] #%" PRIu64 " ", seq);
@@ -2468,7 +2470,7 @@ TEST_F_TIMEOUT(stress, netns_churn, 1200)
 			ns_child(&slots[k], k % 2 ? AF_INET6 : AF_INET, tw);
 		}
 		self->ring[self->nring++] = pid;
-		deadline = now_ms() + 60000;
+		deadline = now_ms() + tf_slow() * 60000;
 		while (!GET(slots[k].state)) {
 			ASSERT_GT(deadline, now_ms()) TH_LOG("namespace %u never got ready", k);
 			usleep(1000);
@@ -2499,7 +2501,7 @@ TEST_F_TIMEOUT(stress, netns_churn, 1200)
 
 	/* The module lets go of every namespace, and of nothing else. */
 	qsort(inodes, total, sizeof(*inodes), cmp_inode);
-	deadline = now_ms() + 60000;
+	deadline = now_ms() + tf_slow() * 60000;
 	for (;;) {
 		int64_t sum[TCPFSM_NSLOTS];
 

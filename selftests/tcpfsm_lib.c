@@ -1269,7 +1269,7 @@ static void tf_free_all(char **a, char **b, char **c, char **d)
 
 int tf_gauges_check(uint64_t tolerance, char *err, size_t len)
 {
-	long long deadline = tf_ms() + 10000;
+	long long deadline = tf_ms() + 10000LL * tf_slow();
 	char *s1 = NULL, *n1 = NULL, *s2 = NULL, *n2 = NULL;
 	struct tf_netns_proc *procs = NULL;
 	uint64_t timewait = 0, folded = 0;

@@ -24,7 +24,7 @@
 
 #include "scenarios.h"
 
-#define TF_TIMEOUT_MS (5000 * tf_slow())
+#define TF_TIMEOUT_MS 5000
 
 void (*tf_checkpoint)(const char *scenario, const char *where);
 
@@ -153,7 +153,7 @@ static long long tf_now_ms(void)
 /* Wait until the socket reaches kernel TCP state @state (TCP_INFO). */
 int tf_wait_tcp_state(int fd, int state, int timeout_ms)
 {
-	long long deadline = tf_now_ms() + timeout_ms;
+	long long deadline = tf_now_ms() + (long long)timeout_ms * tf_slow();
 	struct tcp_info ti;
 	socklen_t len;
 
@@ -175,7 +175,7 @@ int tf_wait_tcp_state(int fd, int state, int timeout_ms)
 static int tf_wait_readable(int fd)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	int n = poll(&p, 1, TF_TIMEOUT_MS);
+	int n = poll(&p, 1, TF_TIMEOUT_MS * tf_slow());
 
 	if (n == 0)
 		errno = ETIMEDOUT;

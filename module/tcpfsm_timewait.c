@@ -21,6 +21,7 @@
 #include <linux/kprobes.h>
 #include <linux/percpu.h>
 #include <linux/ptrace.h>
+#include <linux/rcupdate.h>
 #include <net/inet_timewait_sock.h>
 #include <net/net_namespace.h>
 #include <net/tcp.h>
@@ -33,6 +34,8 @@ bool tcpfsm_timewait_tracking __read_mostly;
 
 /* The time-wait sock whose timer is being handled on this CPU. */
 static DEFINE_PER_CPU(const struct inet_timewait_sock *, tcpfsm_tw_expiring);
+/* Whether the probes count: set once all of them are placed. */
+static bool tcpfsm_tw_live;
 
 static enum tcpfsm_tw_sub tcpfsm_tw_sub(const struct inet_timewait_sock *tw)
 {
@@ -76,7 +79,7 @@ static int tcpfsm_tw_enter(struct kprobe *kp, struct pt_regs *regs)
 	enum tcpfsm_tw_sub sub;
 	unsigned int from;
 
-	if (sk->sk_protocol != IPPROTO_TCP)
+	if (!READ_ONCE(tcpfsm_tw_live) || sk->sk_protocol != IPPROTO_TCP)
 		return 0;
 	sub = tcpfsm_tw_sub(tw);
 	from = READ_ONCE(sk->sk_state);
@@ -116,7 +119,7 @@ static int tcpfsm_tw_exit(struct kprobe *kp, struct pt_regs *regs)
 	/* Forget the timer's sock whatever its protocol: no later sock matches. */
 	if (expiring)
 		this_cpu_write(tcpfsm_tw_expiring, NULL);
-	if (!tcpfsm_tw_is_tcp(tw))
+	if (!READ_ONCE(tcpfsm_tw_live) || !tcpfsm_tw_is_tcp(tw))
 		return 0;
 	sub = tcpfsm_tw_sub(tw);
 	if (expiring)
@@ -155,7 +158,8 @@ static int tcpfsm_tw_process_entry(struct kretprobe_instance *ri,
 	const struct inet_timewait_sock *tw =
 		(void *)regs_get_kernel_argument(regs, 0);
 
-	if (tcpfsm_tw_sub(tw) != TCPFSM_TW_FIN_WAIT2)
+	if (!READ_ONCE(tcpfsm_tw_live) ||
+	    tcpfsm_tw_sub(tw) != TCPFSM_TW_FIN_WAIT2)
 		return 1;	/* no return probe needed */
 	if (tcpfsm_seed_active() && !tcpfsm_seed_seen(tw)) {
 		struct tcpfsm_ns_counters __percpu *ns;
@@ -238,8 +242,8 @@ static int tcpfsm_tw_register_enter(void)
 }
 
 /*
- * Place the probes: exits first, so that no time-wait sock is entered
- * without its exit being seen.  Returns 0 whether or not tracking could be
+ * Place the probes, then let them count: no time-wait sock is counted in
+ * or out by one probe while another cannot see it yet.  Returns 0 whether or not tracking could be
  * set up; tcpfsm_timewait_tracking says which.
  */
 int tcpfsm_timewait_init(bool wanted)
@@ -268,6 +272,17 @@ int tcpfsm_timewait_init(bool wanted)
 	err = tcpfsm_tw_register_enter();
 	if (err)
 		goto out_unregister_process;
+	/*
+	 * Every probe in place, counting starts at once for all of them, and
+	 * the seeding walk (next) starts after every handler that still saw
+	 * it off.  Counting as each probe came in let a sock be killed, its
+	 * address claimed for the seeding, and a new sock at that address
+	 * (time-wait socks are SLAB_TYPESAFE_BY_RCU) enter unseen before the
+	 * hand-over probe was placed: the walk then skipped it as claimed,
+	 * and its death took it off a gauge it was never on.
+	 */
+	WRITE_ONCE(tcpfsm_tw_live, true);
+	synchronize_rcu();
 	tcpfsm_timewait_tracking = true;
 	return 0;
 
@@ -292,6 +307,7 @@ void tcpfsm_timewait_exit(void)
 	unregister_kretprobe(&tcpfsm_tw_process_rp);
 	unregister_kprobe(&tcpfsm_tw_timer_kp);
 	unregister_kprobe(&tcpfsm_tw_exit_kp);
+	WRITE_ONCE(tcpfsm_tw_live, false);
 	tcpfsm_timewait_tracking = false;
 }
 

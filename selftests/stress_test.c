@@ -1054,7 +1054,7 @@ static int gauges_match_proc(char *err, size_t len)
 {
 	unsigned long long inodes[512];
 	int64_t ns_sum[TCPFSM_NSLOTS], off;
-	uint64_t e1, e2, tw, uncertain;
+	uint64_t e1, e2, tw, uncertain, missed = 0;
 	struct proc_tcp p;
 	struct tf_states st;
 	int attempt, s, nns = 0, dummy;
@@ -1062,7 +1062,8 @@ static int gauges_match_proc(char *err, size_t len)
 
 	/* Sockets the seeding could not place exactly (its set was full). */
 	if (tf_read_stat("timewait_tracking", &tw) ||
-	    tf_read_stat("seed_uncertain", &uncertain))
+	    tf_read_stat("seed_uncertain", &uncertain) ||
+	    (tw && tf_read_stat("timewait_missed", &missed)))
 		return snprintf(err, len, "stats: %s", strerror(errno)), -1;
 	for (attempt = 0; attempt < 200; attempt++) {
 		if (tf_read_stat("events", &e1) || tf_read_states(&st) ||
@@ -1081,9 +1082,9 @@ static int gauges_match_proc(char *err, size_t len)
 			off = r->current - proc;
 			if (!r->has_current || off > (int64_t)uncertain ||
 			    -off > (int64_t)uncertain)
-				snprintf(err, len, "%s: gauge %" PRId64 ", /proc/net/tcp of %d namespaces %d, seed_uncertain %" PRIu64,
+				snprintf(err, len, "%s: gauge %" PRId64 ", /proc/net/tcp of %d namespaces %d, seed_uncertain %" PRIu64 ", timewait_missed %" PRIu64,
 					 tcpfsm_state_names[s], r->current, nns,
-					 proc, uncertain);
+					 proc, uncertain, missed);
 			else if (netns && ns_sum[s] != r->current)
 				snprintf(err, len, "%s: gauge %" PRId64 ", netns rows %" PRId64,
 					 tcpfsm_state_names[s], r->current,

@@ -23,6 +23,10 @@ kernel=$(sed -n 's/^# tcpfsm: features kernel=\([^ ]*\).*/\1/p' "$clean" | head 
 commit=$4
 verdict="passed"
 [ "$status" = 0 ] || verdict="FAILED"
+if ! grep -q '^# tcpfsm: ran [0-9]* test programs' "$clean"; then
+	last=$(sed -n 's/^#  RUN  *\([^ ]*\) .*/\1/p' "$clean" | tail -n 1)
+	verdict="INCOMPLETE: the run ended during ${last:-its start}"
+fi
 
 cat <<EOF
 # Reliability
@@ -88,6 +92,16 @@ awk '
 	END { for (i = 1; i <= n; i++) printf "| %s | %d | %d | %d |\n", order[i], p[order[i]], x[order[i]], s[order[i]] }
 ' "$clean"
 sed -n 's/^ok [0-9]* \([^ ]*\) # SKIP \(.*\)/* skipped: `\1`: \2/p' "$clean"
+# Each failed test with the assertions it printed.
+awk '
+	/^#  RUN / { n = 0; next }
+	/^# [a-z_]*\.c:[0-9]+:/ { if (n < 4) msg[n++] = substr($0, 3); next }
+	/^not ok [0-9]+ / {
+		printf "* failed: `%s`", $4
+		for (i = 0; i < n; i++)
+			printf "%s `%s`", i ? ";" : ":", msg[i]
+		print ""
+	}' "$clean"
 
 cat <<EOF
 
@@ -98,8 +112,12 @@ Each line is what the test itself counted (\`selftests/stress_test.c\`).
 | test | figures |
 |---|---|
 EOF
-sed -n 's/^# stress: \([a-z_]*\) \(.*\)/| \1 | \2 |/p' "$clean" |
-	sed 's/ \([a-z_]*=\)/, \1/g; s/| \([a-z_]*\), /| \1 | /'
+awk '/^# stress: / {
+	figures = $4
+	for (i = 5; i <= NF; i++)
+		figures = figures ", " $i
+	printf "| %s | %s |\n", $3, figures
+}' "$clean"
 
 cat <<EOF
 

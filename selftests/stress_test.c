@@ -2395,7 +2395,8 @@ static int ns_gauges_match(struct ns_slot *slot, bool timewait, char *why,
 static void ns_child(struct ns_slot *slot, int family, bool timewait)
 {
 	struct proc_tcp p;
-	int attempt;
+	long long deadline;
+	bool landed;
 
 	if (tf_new_netns()) {
 		snprintf(slot->why, sizeof(slot->why), "new namespace: %s",
@@ -2405,19 +2406,21 @@ static void ns_child(struct ns_slot *slot, int family, bool timewait)
 	slot->inode = tf_self_netns();
 	if (hold_every_state(family, slot->why, sizeof(slot->why)))
 		goto fail;
-	/* The last segments may still be landing. */
-	for (attempt = 0; attempt < 100; attempt++) {
+	/* The last segments may still be landing: a loaded guest delays them. */
+	deadline = now_ms() + tf_slow() * 5000;
+	for (;;) {
 		memset(&p, 0, sizeof(p));
 		if (proc_tcp_add(getpid(), &p)) {
 			snprintf(slot->why, sizeof(slot->why), "/proc/net/tcp: %s",
 				 strerror(errno));
 			goto fail;
 		}
-		if (!proc_shows_every_state(&p, slot->why, sizeof(slot->why)))
+		landed = !proc_shows_every_state(&p, slot->why, sizeof(slot->why));
+		if (landed || now_ms() > deadline)
 			break;
 		usleep(2000);
 	}
-	if (attempt == 100 ||
+	if (!landed ||
 	    ns_gauges_match(slot, timewait, slot->why, sizeof(slot->why)))
 		goto fail;
 	SET(slot->state, 1);

@@ -14,25 +14,35 @@
  *   - A probe seeing a socket's first event inserts it; if it was first,
  *     the socket was never added by the walk, so the probe does not take
  *     it out of its old state (it still enters the new one).
- * The walk reads the state before inserting; a probe inserts before the
- * kernel stores the new state; insertion is a fully ordered cmpxchg.  So
- * if the walk wins, it read the old state, and if it loses, the probe's
- * accounting alone is right.  Sockets born during the walk are inserted
- * by their first event and skipped by the walk.
+ * A socket changes state only under its lock: its spinlock in softirq
+ * context, or ownership (lock_sock()) in process context, and the
+ * tracepoint fires under that lock just before the new state is stored.
+ * The walk reads the state and inserts holding the spinlock of a socket
+ * that has no owner, so no change is half done: one whose tracepoint ran
+ * before the probes were attached has stored its state, one that runs
+ * after is seen by a probe, which inserts before the store.  A socket the
+ * walk finds locked or owned is held and accounted for after the walk,
+ * once it is free.  Sockets born during the walk are inserted by their
+ * first event and skipped by the walk.  Time-wait socks have no lock; the
+ * time-wait probes hand them over (tcpfsm_timewait.c).
  *
- * The result is exact, under any load, as long as the set has room; a
- * socket that finds it full is counted in seed_uncertain, which bounds the
- * error of the gauges (docs/debugfs.md).
+ * The result is exact, under any load, as long as the set has room and
+ * every busy socket comes free in time; a socket that misses either is
+ * counted in seed_uncertain, which bounds the error of the gauges
+ * (docs/debugfs.md).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/jump_label.h>
 #include <linux/rtnetlink.h>
 #include <linux/rwsem.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 #include <net/inet_hashtables.h>
 #include <net/inet_timewait_sock.h>
 #include <net/net_namespace.h>
+#include <net/sock.h>
 #include <net/tcp.h>
 
 #include "tcpfsm.h"
@@ -44,6 +54,17 @@ DEFINE_STATIC_KEY_FALSE(tcpfsm_seed_key);
 static struct tcpfsm_sktable tcpfsm_seed_set;
 static atomic_long_t tcpfsm_seed_uncertain = ATOMIC_LONG_INIT(0);
 static unsigned long tcpfsm_seeded;
+
+/*
+ * Sockets the walk found locked or owned, held until they come free.  A
+ * socket is busy only while a CPU works on it, so few are at once.
+ */
+#define TCPFSM_SEED_BUSY_MAX	4096
+/* Waits of 100-200 us for one busy socket before giving up on it. */
+#define TCPFSM_SEED_BUSY_TRIES	1000
+static struct sock **tcpfsm_seed_busy;
+static unsigned int tcpfsm_seed_nbusy;
+static unsigned long tcpfsm_seed_waited;	/* busy sockets, both walks */
 
 /* A probe saw @obj being created: the walk must not count it. */
 void tcpfsm_seed_born(const void *obj)
@@ -142,18 +163,17 @@ static void tcpfsm_seed_count(struct sock *sk, unsigned long *n)
 	(*n)++;
 }
 
-/* Add one socket found by the walk, unless a probe accounts for it. */
-static void tcpfsm_seed_add(struct sock *sk, unsigned long *n)
+/*
+ * Add @sk to the gauge of @state, read before this call and settled,
+ * unless a probe already accounts for it.
+ */
+static void tcpfsm_seed_account(struct sock *sk, int state, unsigned long *n)
 {
-	int state = inet_sk_state_load(sk);
 	struct tcpfsm_ns_counters __percpu *ns;
 	enum tcpfsm_tw_sub sub;
 	long r;
 
-	if (state == TCP_NEW_SYN_RECV || state >= TCPFSM_NSLOTS)
-		return;
-	if (state == TCP_TIME_WAIT ? !tcpfsm_timewait_tracking :
-				     sk->sk_protocol != IPPROTO_TCP)
+	if (state >= TCPFSM_NSLOTS || !tcpfsm_state_has_gauge(state))
 		return;
 	/* Like the state, the substate is read before the insert. */
 	sub = state == TCP_TIME_WAIT &&
@@ -184,6 +204,87 @@ static void tcpfsm_seed_add(struct sock *sk, unsigned long *n)
 }
 
 /*
+ * Hold a socket the walk found busy, to account for it once it is free.
+ * With no room, or a socket on its way out, settle for the state it has
+ * now and count the doubt.
+ */
+static void tcpfsm_seed_defer(struct sock *sk, unsigned long *n)
+{
+	if (tcpfsm_seed_nbusy < TCPFSM_SEED_BUSY_MAX &&
+	    refcount_inc_not_zero(&sk->sk_refcnt)) {
+		tcpfsm_seed_busy[tcpfsm_seed_nbusy++] = sk;
+		return;
+	}
+	atomic_long_inc(&tcpfsm_seed_uncertain);
+	tcpfsm_seed_account(sk, inet_sk_state_load(sk), n);
+}
+
+/* Account for one socket found by the walk, under its bucket's lock. */
+static void tcpfsm_seed_add(struct sock *sk, unsigned long *n)
+{
+	int state = inet_sk_state_load(sk);
+
+	if (state == TCP_NEW_SYN_RECV)
+		return;
+	if (state == TCP_TIME_WAIT) {
+		tcpfsm_seed_account(sk, state, n);
+		return;
+	}
+	if (sk->sk_protocol != IPPROTO_TCP)
+		return;
+	/*
+	 * The kernel takes a bucket lock inside a socket's spinlock (to
+	 * unhash it), so here, the other way round, only a try is safe.
+	 */
+	if (!spin_trylock(&sk->sk_lock.slock)) {
+		tcpfsm_seed_defer(sk, n);
+		return;
+	}
+	if (sock_owned_by_user_nocheck(sk))
+		tcpfsm_seed_defer(sk, n);
+	else
+		tcpfsm_seed_account(sk, READ_ONCE(sk->sk_state), n);
+	spin_unlock(&sk->sk_lock.slock);
+}
+
+/*
+ * Account for the sockets the walk found busy: wait until each has no
+ * owner, then read its state under its spinlock as the walk would have.
+ * Its owner may hold it for the length of a system call, never while it
+ * sleeps, so the wait is short; a socket still owned after
+ * TCPFSM_SEED_BUSY_TRIES waits is counted as it stands, with the doubt.
+ */
+static void tcpfsm_seed_settle(unsigned long *n)
+{
+	unsigned int i, tries;
+
+	for (i = 0; i < tcpfsm_seed_nbusy; i++) {
+		struct sock *sk = tcpfsm_seed_busy[i];
+
+		for (tries = 0;; tries++) {
+			spin_lock_bh(&sk->sk_lock.slock);
+			if (!sock_owned_by_user_nocheck(sk)) {
+				tcpfsm_seed_account(sk, READ_ONCE(sk->sk_state),
+						    n);
+				spin_unlock_bh(&sk->sk_lock.slock);
+				break;
+			}
+			spin_unlock_bh(&sk->sk_lock.slock);
+			if (tries == TCPFSM_SEED_BUSY_TRIES) {
+				atomic_long_inc(&tcpfsm_seed_uncertain);
+				tcpfsm_seed_account(sk, inet_sk_state_load(sk),
+						    n);
+				break;
+			}
+			usleep_range(100, 200);
+		}
+		sock_put(sk);
+	}
+	tcpfsm_seed_waited += tcpfsm_seed_nbusy;
+	tcpfsm_seed_nbusy = 0;
+}
+
+/*
  * Get ready to seed: size the set from a first count of the tables, and
  * make the probes record what they see.  Call before attaching them.
  */
@@ -205,6 +306,13 @@ int tcpfsm_seed_prepare(void)
 		       n);
 		return err;
 	}
+	tcpfsm_seed_busy = kvcalloc(TCPFSM_SEED_BUSY_MAX,
+				    sizeof(*tcpfsm_seed_busy), GFP_KERNEL);
+	if (!tcpfsm_seed_busy) {
+		tcpfsm_sktable_free(&tcpfsm_seed_set);
+		pr_err("cannot allocate the list of busy sockets for seeding\n");
+		return -ENOMEM;
+	}
 	static_branch_enable(&tcpfsm_seed_key);
 	return 0;
 }
@@ -219,13 +327,17 @@ int tcpfsm_seed_prepare(void)
 void tcpfsm_seed_run(void)
 {
 	tcpfsm_seed_walk(tcpfsm_seed_add, &tcpfsm_seeded);
+	tcpfsm_seed_settle(&tcpfsm_seeded);
 	tcpfsm_seed_walk(tcpfsm_seed_add, &tcpfsm_seeded);
+	tcpfsm_seed_settle(&tcpfsm_seeded);
 	static_branch_disable(&tcpfsm_seed_key);
 	/* Probes that still saw the key on must be done with the set. */
 	synchronize_rcu();
 	tcpfsm_sktable_free(&tcpfsm_seed_set);
-	pr_info("gauges seeded with %lu sockets (%ld uncertain)\n",
-		tcpfsm_seeded, atomic_long_read(&tcpfsm_seed_uncertain));
+	kvfree(tcpfsm_seed_busy);
+	pr_info("gauges seeded with %lu sockets (%lu waited for while busy, %ld uncertain)\n",
+		tcpfsm_seeded, tcpfsm_seed_waited,
+		atomic_long_read(&tcpfsm_seed_uncertain));
 }
 
 /* Undo tcpfsm_seed_prepare() when loading fails before the walk. */
@@ -234,6 +346,7 @@ void tcpfsm_seed_cancel(void)
 	static_branch_disable(&tcpfsm_seed_key);
 	synchronize_rcu();
 	tcpfsm_sktable_free(&tcpfsm_seed_set);
+	kvfree(tcpfsm_seed_busy);
 }
 
 void tcpfsm_seed_stats(unsigned long *seeded, unsigned long *uncertain)

@@ -237,6 +237,8 @@ struct klog_scan {
 	int problems;		/* records that show a kernel problem */
 	int alloc_reports;	/* reports excused while failures are injected */
 	bool module_line;	/* "tcpfsm: not loaded: ..." */
+	unsigned int seedings;	/* loads that seeded the gauges */
+	unsigned long seed_busy;	/* sockets they found busy and waited for */
 	char first[512];	/* the first problem */
 };
 
@@ -250,10 +252,19 @@ static void klog_scan(struct klog *k, struct klog_scan *s)
 	char msg[1024];
 	int kind;
 
+	unsigned long seeded, busy;
+	const char *p;
+
 	memset(s, 0, sizeof(*s));
 	while (klog_next(k, msg, sizeof(msg))) {
 		if (strstr(msg, "tcpfsm: not loaded: "))
 			s->module_line = true;
+		p = strstr(msg, "tcpfsm: gauges seeded with ");
+		if (p && sscanf(p, "tcpfsm: gauges seeded with %lu sockets (%lu",
+				&seeded, &busy) == 2) {
+			s->seedings++;
+			s->seed_busy += busy;
+		}
 		kind = tf_klog_classify(msg, &k->injecting);
 		if (kind == TF_KLOG_EXPECTED)
 			s->alloc_reports++;
@@ -1463,6 +1474,7 @@ TEST_F_TIMEOUT(stress, load_unload, 1200)
 	long long t, load_ms = 0, load_max = 0, unload_ms = 0, unload_max = 0;
 	uint64_t rng = 1, v;
 	struct lu *lu = shared(sizeof(*lu));
+	struct klog_scan scan;
 	char err[512];
 	unsigned int c, i;
 	int dead;
@@ -1562,6 +1574,11 @@ TEST_F_TIMEOUT(stress, load_unload, 1200)
 	ASSERT_FALSE(tf_module_loaded());
 	ASSERT_LT(0, lu->passes);
 	events += lu->events_reset;
+	/* What the loads said of their seeding (the rest is the teardown's). */
+	klog_scan(&self->klog, &scan);
+	EXPECT_EQ(0, scan.problems) TH_LOG("kernel log: %s", scan.first);
+	EXPECT_EQ(cycles, scan.seedings) TH_LOG("%s", self->klog.lost ?
+		"the kernel log wrapped" : "a load did not report its seeding");
 	report("load_unload",
 	       "cycles=%u events=%" PRIu64 " scenario_runs=%" PRIu64
 	       " churn_netns=%u readers=%u opens=%" PRIu64
@@ -1569,11 +1586,12 @@ TEST_F_TIMEOUT(stress, load_unload, 1200)
 	       " seeks=%" PRIu64 " lines_checked=%" PRIu64 " held_long=%" PRIu64
 	       " unload_refused_held=%" PRIu64 " unload_busy_retries=%" PRIu64
 	       " control_writes=%" PRIu64 " gauge_checks=%" PRIu64
+	       " seed_busy_waited=%lu"
 	       " load_ms_avg=%lld load_ms_max=%lld unload_ms_avg=%lld"
 	       " unload_ms_max=%lld seconds=%.1f",
 	       cycles, events, lu->churn.runs, nns, readers, lu->opens,
 	       lu->absent, lu->reads, lu->seeks, lu->lines, lu->held, refused, unload_busy,
-	       lu->resets, gauge_checks, load_ms / cycles, load_max,
+	       lu->resets, gauge_checks, scan.seed_busy, load_ms / cycles, load_max,
 	       unload_ms / cycles, unload_max, seconds_since(self->start));
 }
 

@@ -35,10 +35,7 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-cache=${TCPFSM_CACHE:-/var/cache/tcpfsm}
-mirror=${TCPFSM_MIRROR:-http://deb.debian.org/debian}
-security=${TCPFSM_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+. "$top/selftests/vm/archive.sh"
 kernels=${PKGTEST_KERNELS:-6.1 6.12}
 out=$top/build/pkg
 suite=bookworm

@@ -27,10 +27,7 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-cache=${TCPFSM_CACHE:-/var/cache/tcpfsm}
-mirror=${TCPFSM_MIRROR:-http://deb.debian.org/debian}
-security=${TCPFSM_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+. "$here/archive.sh"
 
 # name: apt suites, headers flavour, chroot release ("-": the host's)
 matrix() {

@@ -34,6 +34,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/delay.h>
+#include <linux/jiffies.h>
 #include <linux/jump_label.h>
 #include <linux/rtnetlink.h>
 #include <linux/rwsem.h>
@@ -60,8 +61,8 @@ static unsigned long tcpfsm_seeded;
  * socket is busy only while a CPU works on it, so few are at once.
  */
 #define TCPFSM_SEED_BUSY_MAX	4096
-/* Waits of 100-200 us for one busy socket before giving up on it. */
-#define TCPFSM_SEED_BUSY_TRIES	1000
+/* How long, in all, each walk's busy sockets are waited for. */
+#define TCPFSM_SEED_BUSY_WAIT	HZ
 static struct sock **tcpfsm_seed_busy;
 static unsigned int tcpfsm_seed_nbusy;
 static unsigned long tcpfsm_seed_waited;	/* busy sockets, both walks */
@@ -250,18 +251,20 @@ static void tcpfsm_seed_add(struct sock *sk, unsigned long *n)
 /*
  * Account for the sockets the walk found busy: wait until each has no
  * owner, then read its state under its spinlock as the walk would have.
- * Its owner may hold it for the length of a system call, never while it
- * sleeps, so the wait is short; a socket still owned after
- * TCPFSM_SEED_BUSY_TRIES waits is counted as it stands, with the doubt.
+ * An owner holds a socket for the length of a system call, never while
+ * it sleeps, so the wait is short; it is bounded all the same, so that a
+ * load never stalls: past TCPFSM_SEED_BUSY_WAIT, a socket still owned is
+ * counted as it stands, with the doubt.
  */
 static void tcpfsm_seed_settle(unsigned long *n)
 {
-	unsigned int i, tries;
+	unsigned long deadline = jiffies + TCPFSM_SEED_BUSY_WAIT;
+	unsigned int i;
 
 	for (i = 0; i < tcpfsm_seed_nbusy; i++) {
 		struct sock *sk = tcpfsm_seed_busy[i];
 
-		for (tries = 0;; tries++) {
+		for (;;) {
 			spin_lock_bh(&sk->sk_lock.slock);
 			if (!sock_owned_by_user_nocheck(sk)) {
 				tcpfsm_seed_account(sk, READ_ONCE(sk->sk_state),
@@ -270,7 +273,7 @@ static void tcpfsm_seed_settle(unsigned long *n)
 				break;
 			}
 			spin_unlock_bh(&sk->sk_lock.slock);
-			if (tries == TCPFSM_SEED_BUSY_TRIES) {
+			if (time_after(jiffies, deadline)) {
 				atomic_long_inc(&tcpfsm_seed_uncertain);
 				tcpfsm_seed_account(sk, inet_sk_state_load(sk),
 						    n);

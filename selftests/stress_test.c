@@ -249,11 +249,10 @@ struct klog_scan {
  */
 static void klog_scan(struct klog *k, struct klog_scan *s)
 {
-	char msg[1024];
-	int kind;
-
 	unsigned long seeded, busy;
+	char msg[1024];
 	const char *p;
+	int kind;
 
 	memset(s, 0, sizeof(*s));
 	while (klog_next(k, msg, sizeof(msg))) {

@@ -204,10 +204,16 @@ static void tcpfsm_seed_account(struct sock *sk, int state, unsigned long *n)
 	(*n)++;
 }
 
+/* Account for @sk in the state it has now, which may not be settled. */
+static void tcpfsm_seed_guess(struct sock *sk, unsigned long *n)
+{
+	atomic_long_inc(&tcpfsm_seed_uncertain);
+	tcpfsm_seed_account(sk, inet_sk_state_load(sk), n);
+}
+
 /*
  * Hold a socket the walk found busy, to account for it once it is free.
- * With no room, or a socket on its way out, settle for the state it has
- * now and count the doubt.
+ * With no room, or a socket on its way out, settle for a guess.
  */
 static void tcpfsm_seed_defer(struct sock *sk, unsigned long *n)
 {
@@ -216,8 +222,7 @@ static void tcpfsm_seed_defer(struct sock *sk, unsigned long *n)
 		tcpfsm_seed_busy[tcpfsm_seed_nbusy++] = sk;
 		return;
 	}
-	atomic_long_inc(&tcpfsm_seed_uncertain);
-	tcpfsm_seed_account(sk, inet_sk_state_load(sk), n);
+	tcpfsm_seed_guess(sk, n);
 }
 
 /* Account for one socket found by the walk, under its bucket's lock. */
@@ -274,9 +279,7 @@ static void tcpfsm_seed_settle(unsigned long *n)
 			}
 			spin_unlock_bh(&sk->sk_lock.slock);
 			if (time_after(jiffies, deadline)) {
-				atomic_long_inc(&tcpfsm_seed_uncertain);
-				tcpfsm_seed_account(sk, inet_sk_state_load(sk),
-						    n);
+				tcpfsm_seed_guess(sk, n);
 				break;
 			}
 			usleep_range(100, 200);

@@ -11,6 +11,7 @@
 
 #include <linux/cgroup.h>
 #include <linux/ipv6.h>
+#include <linux/jump_label.h>
 #include <linux/kallsyms.h>
 #include <linux/kernel.h>
 #include <linux/printk.h>
@@ -28,6 +29,17 @@
 #define TCPFSM_TRACEPOINT "inet_sock_set_state"
 
 static struct tracepoint *tcpfsm_tp;
+/*
+ * Whether the probe counts: switched on once tracepoint_probe_register()
+ * has returned.  While it runs, the probe may see some events and miss
+ * later ones: under churn, a child's birth (LISTEN -> SYN_RECV, reported
+ * by inet_sk_set_state()) reached the probe and its SYN_RECV ->
+ * ESTABLISHED a millisecond later (inet_sk_state_store()) did not, which
+ * left the socket in the SYN_RECV gauge for good.  Events the probe lets
+ * pass until then count as before the attach: seeding reads their result.
+ * The key has this one call site, so that it switches at once.
+ */
+static DEFINE_STATIC_KEY_FALSE(tcpfsm_probe_live);
 /*
  * The tracepoint's iterator, which calls the probes (with static calls and
  * one probe attached, the tracepoint calls it directly): its start and
@@ -179,6 +191,8 @@ static void tcpfsm_probe(void *data, const struct sock *sk, const int oldstate,
 {
 	u8 action;
 
+	if (!static_branch_likely(&tcpfsm_probe_live))
+		return;
 	/*
 	 * Until 6.x a tracepoint calls its probes with preemption disabled;
 	 * 7.x calls them under SRCU, preemptible.  Everything below counts
@@ -225,13 +239,16 @@ int tcpfsm_probe_attach(void)
 		pr_err("cannot attach to tracepoint %s: error %d\n",
 		       TCPFSM_TRACEPOINT, err);
 		tcpfsm_tp = NULL;
+		return err;
 	}
-	return err;
+	static_branch_enable(&tcpfsm_probe_live);
+	return 0;
 }
 
 /* Detach the probe and wait until no CPU can still be running it. */
 void tcpfsm_probe_detach(void)
 {
+	static_branch_disable(&tcpfsm_probe_live);
 	tracepoint_probe_unregister(tcpfsm_tp, tcpfsm_probe, NULL);
 	tracepoint_synchronize_unregister();
 	tcpfsm_tp = NULL;

@@ -4,8 +4,9 @@
  *
  * The probes only see sockets change state, so at load the gauges would
  * start at zero whatever already exists.  Seeding walks the TCP hash tables
- * once, with the probes already attached, and adds every socket it finds
- * to the gauge of its state.
+ * once, with the probes already attached (and counting: tcpfsm_probe.c
+ * says why that comes only once attaching is over), and adds every socket
+ * it finds to the gauge of its state.
  *
  * A socket can change state while the walk runs, so the walk and the
  * probes agree, socket by socket, on who accounts for the state it had

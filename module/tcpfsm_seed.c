@@ -62,8 +62,12 @@ static unsigned long tcpfsm_seeded;
  * socket is busy only while a CPU works on it, so few are at once.
  */
 #define TCPFSM_SEED_BUSY_MAX	4096
-/* How long, in all, each walk's busy sockets are waited for. */
-#define TCPFSM_SEED_BUSY_WAIT	HZ
+/*
+ * How long each walk's busy sockets are waited for, all together: a few
+ * milliseconds on hardware, but one second was seen to be too short for a
+ * kernel with every checker on, under emulation.
+ */
+#define TCPFSM_SEED_BUSY_WAIT	(10 * HZ)
 static struct sock **tcpfsm_seed_busy;
 static unsigned int tcpfsm_seed_nbusy;
 static unsigned long tcpfsm_seed_waited;	/* busy sockets, both walks */
@@ -255,37 +259,47 @@ static void tcpfsm_seed_add(struct sock *sk, unsigned long *n)
 }
 
 /*
- * Account for the sockets the walk found busy: wait until each has no
- * owner, then read its state under its spinlock as the walk would have.
- * An owner holds a socket for the length of a system call, never while
- * it sleeps, so the wait is short; it is bounded all the same, so that a
- * load never stalls: past TCPFSM_SEED_BUSY_WAIT, a socket still owned is
- * counted as it stands, with the doubt.
+ * Account for the sockets the walk found busy, each once it is free: with
+ * its spinlock held and no owner, its state is settled, as the walk would
+ * have read it.  They are tried in turn, round after round, so the wait is
+ * that of the socket held longest, not the sum of all.  An owner holds a
+ * socket for the length of a system call, so that is short; it is bounded
+ * all the same, so that a load never stalls: past TCPFSM_SEED_BUSY_WAIT, a
+ * socket still owned is counted as it stands, with the doubt.
  */
 static void tcpfsm_seed_settle(unsigned long *n)
 {
 	unsigned long deadline = jiffies + TCPFSM_SEED_BUSY_WAIT;
-	unsigned int i;
+	unsigned int i, left = tcpfsm_seed_nbusy;
 
+	for (;;) {
+		for (i = 0; i < tcpfsm_seed_nbusy; i++) {
+			struct sock *sk = tcpfsm_seed_busy[i];
+
+			if (!sk)
+				continue;
+			spin_lock_bh(&sk->sk_lock.slock);
+			if (sock_owned_by_user_nocheck(sk)) {
+				spin_unlock_bh(&sk->sk_lock.slock);
+				continue;
+			}
+			tcpfsm_seed_account(sk, READ_ONCE(sk->sk_state), n);
+			spin_unlock_bh(&sk->sk_lock.slock);
+			sock_put(sk);
+			tcpfsm_seed_busy[i] = NULL;
+			left--;
+		}
+		if (!left || time_after(jiffies, deadline))
+			break;
+		usleep_range(100, 200);
+	}
 	for (i = 0; i < tcpfsm_seed_nbusy; i++) {
 		struct sock *sk = tcpfsm_seed_busy[i];
 
-		for (;;) {
-			spin_lock_bh(&sk->sk_lock.slock);
-			if (!sock_owned_by_user_nocheck(sk)) {
-				tcpfsm_seed_account(sk, READ_ONCE(sk->sk_state),
-						    n);
-				spin_unlock_bh(&sk->sk_lock.slock);
-				break;
-			}
-			spin_unlock_bh(&sk->sk_lock.slock);
-			if (time_after(jiffies, deadline)) {
-				tcpfsm_seed_guess(sk, n);
-				break;
-			}
-			usleep_range(100, 200);
+		if (sk) {
+			tcpfsm_seed_guess(sk, n);
+			sock_put(sk);
 		}
-		sock_put(sk);
 	}
 	tcpfsm_seed_waited += tcpfsm_seed_nbusy;
 	tcpfsm_seed_nbusy = 0;

@@ -78,14 +78,16 @@ $(KSRC)/.stamp: $(KSRC_TAR)
 
 ksrc: $(KSRC)/.stamp
 
-# Style gates: checkpatch --strict, sparse (C=2) and W=1 on the module
-# (built for KERNEL), gcc and clang with -Werror on everything in userspace.
+# Style gates: checkpatch --strict, sparse (C=2) and W=1 on the module and
+# unload_test's helper module (built for KERNEL), gcc and clang with
+# -Werror on everything in userspace.
 # module/tcpfsm_compat.h is the one file whose job is to test
 # LINUX_VERSION_CODE, which checkpatch (written for in-tree code) flags.
 CHECKPATCH := perl $(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse --show-types
 lint: $(KSRC)/.stamp
 	@mkdir -p $(BUILD)
-	@{ $(CHECKPATCH) -f $(filter-out module/tcpfsm_compat.h,$(MODULE_C) $(wildcard module/*.h)) && \
+	@{ $(CHECKPATCH) -f $(filter-out module/tcpfsm_compat.h,$(MODULE_C) $(wildcard module/*.h)) \
+	     selftests/stall/tcpfsm_stall.c && \
 	   $(CHECKPATCH) --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f module/tcpfsm_compat.h; \
 	} > $(BUILD)/checkpatch.log 2>&1 || \
 		{ cat $(BUILD)/checkpatch.log; \

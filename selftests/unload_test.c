@@ -9,10 +9,12 @@
  * under churn equal /proc/net/tcp (within seed_uncertain), a window of
  * churn is counted exactly as the kernel's trace event saw it and judged
  * as RFC 9293 says (strict mode: every Linux transition, nothing else),
- * and once the churn stops the gauges are exact.
+ * and once the churn stops the gauges are exact.  And an unload waits for
+ * a probe still running (held there by the test helper selftests/stall).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -211,6 +214,102 @@ TEST_F_TIMEOUT(unload, while_traffic_runs, 400)
 	ASSERT_EQ(0, tf_wait_quiet(300, 10000));
 	ASSERT_EQ(0, tf_gauges_check(0, err, sizeof(err)))
 		TH_LOG("once the churn stopped: %s", err);
+}
+
+/* The helper that holds a probe in flight (selftests/stall). */
+#define STALL_KO "/lib/tcpfsm/tcpfsm_stall.ko"
+#define STALL_PARAM "/sys/module/tcpfsm_stall/parameters/"
+#define STALL_MS 4000
+
+/* A parameter of the helper, -1 if it cannot be read. */
+static long stall_param(const char *name)
+{
+	char path[128], *text;
+	long v = -1;
+
+	snprintf(path, sizeof(path), STALL_PARAM "%s", name);
+	text = tf_slurp(path);
+	if (text)
+		v = strtol(text, NULL, 10);
+	free(text);
+	return v;
+}
+
+static int pin_to_cpu(int cpu)
+{
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	return sched_setaffinity(0, sizeof(one), &one);
+}
+
+/* Connections, round after round, from CPU @cpu only; until killed. */
+static void traffic_on_cpu(int cpu)
+{
+	unsigned int i;
+
+	tf_checkpoint = NULL;
+	if (pin_to_cpu(cpu))
+		_exit(1);
+	for (;;)
+		for (i = 0; i < tf_nscenarios; i++)
+			tf_scenarios[i].run(AF_INET);
+}
+
+/*
+ * A probe still running when the module goes.  The helper tcpfsm_stall.ko
+ * holds one probe on CPU 1, inside the time-in-state code, for STALL_MS,
+ * while this test, on CPU 0, unloads tcpfsm.  The unload must wait for
+ * that probe before it frees anything the probe uses: it returns only
+ * once the probe is done.  Had it freed the time-in-state table under the
+ * probe, the probe would go on through a NULL pointer, and the kernel log
+ * check (if the guest survives) fails the test.  Time-wait tracking is off
+ * because removing its kprobes, which comes first, waits for the held
+ * probe too, and would hide a missing wait.
+ */
+TEST_F_TIMEOUT(unload, waits_for_a_probe_in_flight, 120)
+{
+	long long deadline, t0, waited;
+	char params[32];
+	pid_t traffic;
+	int fd, status;
+
+	ASSERT_LE(2, sysconf(_SC_NPROCESSORS_ONLN)) TH_LOG("needs two CPUs");
+	ASSERT_EQ(0, pin_to_cpu(0));
+	ASSERT_EQ(0, tf_module_load("dwell=1 timewait=0"));
+	traffic = tf_fork();
+	ASSERT_LE(0, traffic);
+	if (traffic == 0)
+		traffic_on_cpu(1);
+
+	snprintf(params, sizeof(params), "cpu=1 ms=%d", STALL_MS);
+	fd = open(STALL_KO, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd) TH_LOG("%s: %s", STALL_KO, strerror(errno));
+	ASSERT_EQ(0, syscall(SYS_finit_module, fd, params, 0))
+		TH_LOG("loading the helper: %s", strerror(errno));
+	close(fd);
+	ASSERT_EQ(0, tf_write_path(STALL_PARAM "armed", "1\n"));
+	deadline = now_ms() + 30000LL * tf_slow();
+	while (stall_param("stalling") != 1) {
+		ASSERT_GT(deadline, now_ms()) TH_LOG("no probe came on CPU 1");
+		usleep(1000);
+	}
+
+	t0 = now_ms();
+	ASSERT_EQ(0, tf_module_unload());
+	waited = now_ms() - t0;
+	/* Back from the unload: the held probe must be done. */
+	ASSERT_EQ(0, stall_param("stalling"))
+		TH_LOG("the unload returned while a probe was still running");
+	ASSERT_EQ(1, stall_param("held"));
+	TH_LOG("the unload waited %lld ms for the held probe (held %d ms)",
+	       waited, STALL_MS);
+
+	kill(traffic, SIGKILL);
+	ASSERT_EQ(traffic, waitpid(traffic, &status, 0));
+	ASSERT_EQ(0, syscall(SYS_delete_module, "tcpfsm_stall", O_NONBLOCK))
+		TH_LOG("unloading the helper: %s", strerror(errno));
 }
 
 TEST_HARNESS_MAIN

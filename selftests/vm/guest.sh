@@ -3,8 +3,10 @@
 #
 # guest.sh - tcpfsm on one kernel of the matrix (selftests/vm/kernels.sh).
 #
-#   guest.sh module NAME             build module/ for kernel NAME with
-#                                    sparse (C=2) and W=1; any warning fails
+#   guest.sh module NAME             build module/ (and unload_test's
+#                                    helper, selftests/stall) for kernel
+#                                    NAME with sparse (C=2) and W=1; any
+#                                    warning fails
 #   guest.sh run NAME JOB [FILE...]  build the module, an initramfs with it
 #                                    and FILEs ("src=dst" pairs, as for
 #                                    mkinitramfs.sh), boot NAME and run JOB
@@ -15,7 +17,8 @@
 #                                    line): its output can stand for a run
 #
 # Everything goes to $BUILD/k/NAME (default build/k/NAME): src/ (a copy of
-# the module's sources, so that kernels never share objects), tcpfsm.ko,
+# the module's sources, so that kernels never share objects), stall/ (the
+# helper's), tcpfsm.ko, tcpfsm_stall.ko,
 # kbuild.log, kernel.env, initramfs.cpio.gz, and vm/ (the job's output and
 # the guest console).  VM_* variables pass through to run-vm.sh.
 set -eu
@@ -44,19 +47,21 @@ mv "$kb/kernel.env.tmp" "$kb/kernel.env"
 # Build from a fresh copy of the sources, with every checker on; again
 # only when the sources or the kernel changed.
 build_module() {
-	sum=$(cd "$top" && find Kbuild module -maxdepth 1 -type f \
+	sum=$(cd "$top" && find Kbuild module selftests/stall -maxdepth 1 -type f \
 		\( -name Kbuild -o -name '*.c' -o -name '*.h' \) ! -name '*.mod.c' |
 		sort | xargs cat | sha256sum | cut -d' ' -f1)
-	if [ -s "$kb/tcpfsm.ko" ] &&
+	if [ -s "$kb/tcpfsm.ko" ] && [ -s "$kb/tcpfsm_stall.ko" ] &&
 	   [ "$(cat "$kb/tcpfsm.ko.key" 2>/dev/null)" = "$sum $KVERSION" ]; then
 		echo "guest.sh: tcpfsm.ko for $name ($KVER) is up to date"
 		return 0
 	fi
-	rm -f "$kb/tcpfsm.ko" "$kb/tcpfsm.ko.key"
-	rm -rf "$kb/src"
-	mkdir -p "$kb/src"
+	rm -f "$kb/tcpfsm.ko" "$kb/tcpfsm_stall.ko" "$kb/tcpfsm.ko.key"
+	rm -rf "$kb/src" "$kb/stall"
+	mkdir -p "$kb/src" "$kb/stall"
 	cp -p "$top/Kbuild" "$kb/src/"
 	cp -pr "$top/module" "$kb/src/"
+	cp -p "$top/selftests/stall/Kbuild" "$top/selftests/stall/tcpfsm_stall.c" \
+		"$kb/stall/"
 	find "$kb/src" \( -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o \
 		-name '.*.cmd' -o -name '*.order' -o -name '*.symvers' \) -delete
 	echo "guest.sh: building tcpfsm.ko for $name ($KVER) with C=2 W=1"
@@ -64,6 +69,12 @@ build_module() {
 		C=2 W=1 modules > "$kb/kbuild.log" 2>&1; then
 		cat "$kb/kbuild.log" >&2
 		die "the module does not build for $name ($KVER)"
+	fi
+	# The test helper of unload_test (selftests/stall), same checkers.
+	if ! "$here/kernels.sh" run "$name" make -C "$KDIR" M="$kb/stall" \
+		C=2 W=1 modules >> "$kb/kbuild.log" 2>&1; then
+		cat "$kb/kbuild.log" >&2
+		die "the test helper does not build for $name ($KVER)"
 	fi
 	if grep -E 'warning:|error:' "$kb/kbuild.log" >&2; then
 		die "sparse or W=1 warnings on $name ($KVER): see $kb/kbuild.log"
@@ -74,6 +85,7 @@ build_module() {
 	python3 "$top/bench/callgraph.py" --atomic "$kb/src/module/tcpfsm.ko" ||
 		die "the probes of the $name build can sleep (above)"
 	cp "$kb/src/module/tcpfsm.ko" "$kb/tcpfsm.ko"
+	cp "$kb/stall/tcpfsm_stall.ko" "$kb/tcpfsm_stall.ko"
 	echo "$sum $KVERSION" > "$kb/tcpfsm.ko.key"
 }
 
@@ -114,7 +126,8 @@ run)
 	inputs_key "$job" "$@" > "$kb/vm/$job.inputs"
 	KMODDIR=$KMODDIR EXTRA_KMODS=${EXTRA_KMODS-veth dccp_ipv4 dccp_ipv6} \
 		"$here/mkinitramfs.sh" "$kb/initramfs.cpio.gz" "$KVER" \
-		"$kb/tcpfsm.ko=/lib/tcpfsm/tcpfsm.ko" "$@"
+		"$kb/tcpfsm.ko=/lib/tcpfsm/tcpfsm.ko" \
+		"$kb/tcpfsm_stall.ko=/lib/tcpfsm/tcpfsm_stall.ko" "$@"
 	echo "guest.sh: booting $name ($KVER) for job $job"
 	# The whole suite under TCG takes minutes: the tests bound
 	# themselves, this only catches a guest that stopped answering.

@@ -38,13 +38,12 @@
 #define TF_KLOG_PATTERNS_DEFAULT "/jobs/kernel-log-patterns"
 #define TF_KMEMLEAK "/sys/kernel/debug/kmemleak"
 
-/* Load the module with @params ("" for defaults); returns 0 or -errno. */
-int tf_module_load(const char *params)
+/* Load the kernel module in file @path with @params; 0 or -errno. */
+int tf_kmod_load(const char *path, const char *params)
 {
-	const char *ko = getenv("TCPFSM_KO");
 	int fd, err = 0;
 
-	fd = open(ko ? ko : TF_KO_DEFAULT, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (syscall(SYS_finit_module, fd, params, 0))
@@ -53,19 +52,33 @@ int tf_module_load(const char *params)
 	return err;
 }
 
-/* Unload the module, waiting while it is busy; returns 0 or -errno. */
-int tf_module_unload(void)
+/* Unload kernel module @name, waiting while it is busy; 0 or -errno. */
+int tf_kmod_unload(const char *name)
 {
 	int i;
 
 	for (i = 0; i < 500; i++) {
-		if (!syscall(SYS_delete_module, "tcpfsm", O_NONBLOCK))
+		if (!syscall(SYS_delete_module, name, O_NONBLOCK))
 			return 0;
 		if (errno != EAGAIN && errno != EBUSY)
 			return -errno;
 		usleep(10000);
 	}
 	return -EBUSY;
+}
+
+/* Load the module with @params ("" for defaults); returns 0 or -errno. */
+int tf_module_load(const char *params)
+{
+	const char *ko = getenv("TCPFSM_KO");
+
+	return tf_kmod_load(ko ? ko : TF_KO_DEFAULT, params);
+}
+
+/* Unload the module, waiting while it is busy; returns 0 or -errno. */
+int tf_module_unload(void)
+{
+	return tf_kmod_unload("tcpfsm");
 }
 
 bool tf_module_loaded(void)

@@ -23,6 +23,8 @@
 
 /* Module */
 
+int tf_kmod_load(const char *path, const char *params);
+int tf_kmod_unload(const char *name);
 int tf_module_load(const char *params);
 int tf_module_unload(void);
 bool tf_module_loaded(void);

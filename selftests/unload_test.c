@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -273,7 +272,7 @@ TEST_F_TIMEOUT(unload, waits_for_a_probe_in_flight, 120)
 	long long deadline, t0, waited;
 	char params[32];
 	pid_t traffic;
-	int fd, status;
+	int err, status;
 
 	ASSERT_LE(2, sysconf(_SC_NPROCESSORS_ONLN)) TH_LOG("needs two CPUs");
 	ASSERT_EQ(0, pin_to_cpu(0));
@@ -284,11 +283,8 @@ TEST_F_TIMEOUT(unload, waits_for_a_probe_in_flight, 120)
 		traffic_on_cpu(1);
 
 	snprintf(params, sizeof(params), "cpu=1 ms=%d", STALL_MS);
-	fd = open(STALL_KO, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, fd) TH_LOG("%s: %s", STALL_KO, strerror(errno));
-	ASSERT_EQ(0, syscall(SYS_finit_module, fd, params, 0))
-		TH_LOG("loading the helper: %s", strerror(errno));
-	close(fd);
+	err = tf_kmod_load(STALL_KO, params);
+	ASSERT_EQ(0, err) TH_LOG("loading %s: %s", STALL_KO, strerror(-err));
 	ASSERT_EQ(0, tf_write_path(STALL_PARAM "armed", "1\n"));
 	deadline = now_ms() + 30000LL * tf_slow();
 	while (stall_param("stalling") != 1) {
@@ -308,8 +304,8 @@ TEST_F_TIMEOUT(unload, waits_for_a_probe_in_flight, 120)
 
 	kill(traffic, SIGKILL);
 	ASSERT_EQ(traffic, waitpid(traffic, &status, 0));
-	ASSERT_EQ(0, syscall(SYS_delete_module, "tcpfsm_stall", O_NONBLOCK))
-		TH_LOG("unloading the helper: %s", strerror(errno));
+	err = tf_kmod_unload("tcpfsm_stall");
+	ASSERT_EQ(0, err) TH_LOG("unloading the helper: %s", strerror(-err));
 }
 
 TEST_HARNESS_MAIN

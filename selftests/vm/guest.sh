@@ -65,17 +65,15 @@ build_module() {
 	find "$kb/src" \( -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o \
 		-name '.*.cmd' -o -name '*.order' -o -name '*.symvers' \) -delete
 	echo "guest.sh: building tcpfsm.ko for $name ($KVER) with C=2 W=1"
-	if ! "$here/kernels.sh" run "$name" make -C "$KDIR" M="$kb/src" \
-		C=2 W=1 modules > "$kb/kbuild.log" 2>&1; then
-		cat "$kb/kbuild.log" >&2
-		die "the module does not build for $name ($KVER)"
-	fi
-	# The test helper of unload_test (selftests/stall), same checkers.
-	if ! "$here/kernels.sh" run "$name" make -C "$KDIR" M="$kb/stall" \
-		C=2 W=1 modules >> "$kb/kbuild.log" 2>&1; then
-		cat "$kb/kbuild.log" >&2
-		die "the test helper does not build for $name ($KVER)"
-	fi
+	: > "$kb/kbuild.log"
+	# The module, then unload_test's helper (selftests/stall).
+	for dir in src stall; do
+		if ! "$here/kernels.sh" run "$name" make -C "$KDIR" M="$kb/$dir" \
+			C=2 W=1 modules >> "$kb/kbuild.log" 2>&1; then
+			cat "$kb/kbuild.log" >&2
+			die "$kb/$dir does not build for $name ($KVER)"
+		fi
+	done
 	if grep -E 'warning:|error:' "$kb/kbuild.log" >&2; then
 		die "sparse or W=1 warnings on $name ($KVER): see $kb/kbuild.log"
 	fi

@@ -1268,6 +1268,14 @@ struct lu {
 	struct first_error err;
 };
 
+/* What the first of the crew to fail said: a churn worker, or a reader or writer. */
+static const char *lu_first_error(const struct lu *lu)
+{
+	if (lu->churn.err.count)
+		return lu->churn.err.what;
+	return lu->err.count ? lu->err.what : "no error";
+}
+
 /* Read whole files, partial reads, seeks back and forth, a long hold. */
 static void lu_session(struct lu *lu, int fd, const struct dfile *df,
 		       uint64_t *rng)
@@ -1509,6 +1517,10 @@ TEST_F_TIMEOUT(stress, load_unload, 1200)
 			ASSERT_EQ(0, tf_read_stat("events", &v));
 			if (v)
 				break;
+			/* A churn that died leaves no traffic: say why. */
+			dead = crew_dead(&self->crew);
+			ASSERT_EQ(-1, dead) TH_LOG("cycle %u: member %d died: %s",
+						   c, dead, lu_first_error(lu));
 			ASSERT_GT(deadline, now_ms())
 				TH_LOG("cycle %u: no traffic (%" PRIu64 " scenarios so far)",
 				       c, GET(lu->churn.runs));
@@ -1557,9 +1569,8 @@ TEST_F_TIMEOUT(stress, load_unload, 1200)
 		ASSERT_FALSE(tf_module_loaded());
 		ASSERT_NE(0, access(TF_DEBUGFS, F_OK));
 		dead = crew_dead(&self->crew);
-		ASSERT_EQ(-1, dead) TH_LOG("cycle %u: a worker died: %s", c,
-					   lu->churn.err.count ? lu->churn.err.what :
-					   lu->err.what);
+		ASSERT_EQ(-1, dead) TH_LOG("cycle %u: member %d died: %s",
+					   c, dead, lu_first_error(lu));
 	}
 	SET(lu->stop, 1);
 	SET(lu->churn.stop, 1);

@@ -64,6 +64,39 @@ same() {
 	return 1
 }
 
+# at_rest CMD...: run CMD again, five times at most, until the states file
+# reads the same before and after it, so that the files CMD read and the
+# views it printed show one moment.  The traffic has stopped, but each of
+# its time-wait socks leaves 60 s after it entered: on a slow kernel,
+# while these views are read.  Returns CMD's status.
+at_rest() {
+	try=1
+	while :; do
+		cat $D/states > "$T/rest.before"
+		"$@"
+		status=$?
+		cat $D/states > "$T/rest.after"
+		if cmp -s "$T/rest.before" "$T/rest.after" || [ $try = 5 ]; then
+			return $status
+		fi
+		try=$((try + 1))
+	done
+}
+
+# view_once OUT "FILES" ARGS...: each debugfs FILE into $T/FILE.file, then
+# "tcpfsm ARGS" into $T/OUT; view does it at rest.  The tool's status.
+view_once() {
+	out=$1
+	for f in $2; do
+		cat "$D/$f" > "$T/$f.file"
+	done
+	shift 2
+	tcpfsm "$@" > "$T/$out"
+}
+view() {
+	at_rest view_once "$@"
+}
+
 # The count of TCP FROM -> TO in transitions file $1 (0 if absent).
 count_of() {
 	awk -v f="$2" -v t="$3" '$1 == "TCP" && $2 == f && $3 == t { c = $4 }
@@ -82,20 +115,18 @@ tcpfsm-traffic -n 1 >"$T/traffic" 2>&1
 ok $? "traffic generator runs every scenario"
 echo "TCP ESTABLISHED SYN_SENT 192.0.2.1:80 192.0.2.2:4242" > $D/inject
 ok $? "an illegal transition is injected"
-# Let the last FINs and ACKs land, so that the files stand still.
+# Let the last FINs and ACKs land: only time-wait timers move the files now.
 nap 0.5
 
-# Live numbers equal the files they come from.
-cat $D/transitions > "$T/transitions.file"
-tcpfsm transitions --list > "$T/transitions.tool"
+# Live numbers equal the files they come from, each read with the view.
+view transitions.tool transitions transitions --list
 ok $? "transitions --list exits 0"
 rows "$T/transitions.file" > "$T/a"
 tail -n +2 "$T/transitions.tool" | tr -s ' ' | sed 's/ $//' > "$T/b"
 same "$T/a" "$T/b"
 ok $? "transitions --list equals the debugfs file"
 
-cat $D/states > "$T/states.file"
-tcpfsm states > "$T/states.tool"
+view states.tool states states
 ok $? "states exits 0"
 # PROTO STATE CURRENT ENTERED EXITED, with the tool's RFC-name column dropped.
 rows "$T/states.file" > "$T/a"
@@ -103,8 +134,7 @@ awk 'NR > 1 && NF == 6 { print $1, $2, $4, $5, $6 }' "$T/states.tool" > "$T/b"
 same "$T/a" "$T/b" && [ "$(grep -c '^TCP ' "$T/a")" -ge 11 ]
 ok $? "states equals the debugfs file, every TCP state listed"
 
-cat $D/stats > "$T/stats.file"
-tcpfsm > "$T/summary"
+view summary "states stats"
 ok $? "summary exits 0"
 # The gauges of "TCP sockets now", and the totals line.
 awk '/^TCP sockets now/ { on = 1; next } on && NF == 0 { on = 0 }
@@ -123,8 +153,7 @@ ok $? "summary shows the injected record"
 
 # The table: every pair of the table file with its verdict and flags, and
 # SEEN as counted in transitions ('*' where it is not zero).
-cat $D/table > "$T/table.file"
-tcpfsm table > "$T/table.tool"
+view table.tool "table transitions" table
 ok $? "table exits 0"
 awk 'NF >= 9 && ($3 == "->" || $2 == "->") {
 		star = $1 == "*"
@@ -140,8 +169,7 @@ same "$T/a" "$T/b"
 ok $? "table lists the table file's pairs, verdicts, flags and counts"
 
 # lifecycle: the KERNEL pair and COUNT of every row.
-cat $D/lifecycle > "$T/lifecycle.file"
-tcpfsm lifecycle > "$T/lifecycle.tool"
+view lifecycle.tool lifecycle lifecycle
 ok $? "lifecycle exits 0"
 rows "$T/lifecycle.file" | sort > "$T/a"
 awk '$2 == "->" && $5 == "->" && $7 ~ /^[0-9]+$/ { print $1, $3, $7 }' \
@@ -151,8 +179,7 @@ ok $? "lifecycle equals the debugfs file"
 
 # dwell: per state the number of exits, and every non-empty bucket
 # ("lo -> hi : count" is the file's BUCKET_US = hi + 1).
-cat $D/dwell > "$T/dwell.file"
-tcpfsm dwell > "$T/dwell.tool"
+view dwell.tool dwell dwell
 ok $? "dwell exits 0"
 awk '$1 == "TCP" && $3 == "count" { print $2, "exits", $4; next }
 	$1 == "TCP" && $3 != "sum_us" { print $2, $3, $4 }' "$T/dwell.file" | sort > "$T/a"
@@ -163,8 +190,7 @@ same "$T/a" "$T/b" && [ "$(grep -c ' exits ' "$T/a")" -gt 0 ]
 ok $? "dwell equals the debugfs file"
 
 # netns: every row of every namespace ("other" included).
-cat $D/netns > "$T/netns.file"
-tcpfsm netns > "$T/netns.tool"
+view netns.tool netns netns
 ok $? "netns exits 0"
 rows "$T/netns.file" | sort > "$T/a"
 awk '$1 == "netns" && NF == 2 { ns = $2; next }
@@ -196,7 +222,7 @@ same "$T/a" "$T/b"
 ok $? "log --stack shows every record of the illegal file, frame by frame"
 
 # explain: every live count it prints, from transitions or lifecycle.
-tcpfsm explain > "$T/explain.tool"
+view explain.tool "transitions lifecycle states" explain
 ok $? "explain exits 0"
 awk -v T="$T" '
 	$NF == "(lifecycle)" && $(NF - 3) == "->" {
@@ -221,18 +247,17 @@ awk '$1 == "TCP" && $3 != "-" && $2 != "NEW_SYN_RECV" && $2 != "BOUND_INACTIVE" 
 	print $2, $4, $5, $3 }' "$T/states.file" | sort > "$T/a"
 same "$T/a" "$T/b"
 ok $? "explain's balance per state equals the states file"
-cat $D/states > "$T/states.now"
-tcpfsm explain time_wait > "$T/explain_tw.tool"
+view explain_tw.tool states explain time_wait
 ok $? "explain time_wait exits 0"
 want=$(awk '$1 == "TCP" && $2 == "TIME_WAIT" {
 	printf "Now: %d socket%s in TIME_WAIT; entered %d, exited %d times.\n",
 		$3, $3 == 1 ? "" : "s", $4, $5 }' \
-	"$T/states.now")
+	"$T/states.file")
 grep -qx "$want" "$T/explain_tw.tool"
 ok $? "explain time_wait shows the TIME_WAIT row of the states file ($want)"
 
 # The grid: its totals line against the TCP rows of transitions.
-tcpfsm transitions > "$T/grid.tool"
+view grid.tool transitions transitions
 ok $? "transitions (the grid) exits 0"
 want=$(awk '$1 == "TCP" { e += $4; p++; if ($5 == "illegal") i += $4 }
 	END { printf "TCP: %d events in %d pairs, %d judged illegal\n", e, p, i }' \
@@ -275,18 +300,30 @@ ok $? "log -f printed the older record exactly once"
 # Machine-readable outputs, checked on the host against the files they
 # read, which go with them (debugfs.*).
 nap 0.5
-status=0
-for f in states transitions stats illegal table lifecycle dwell netns; do
-	cat $D/$f > "$T/debugfs.$f" || status=1
+DEBUGFS_FILES="states transitions stats illegal table lifecycle dwell netns"
+JSON_COMMANDS="summary states transitions log table explain lifecycle dwell netns"
+view_machine() {
+	json_status=0
+	for f in $DEBUGFS_FILES; do
+		cat $D/$f > "$T/debugfs.$f" || json_status=1
+	done
+	for cmd in $JSON_COMMANDS; do
+		tcpfsm --json $cmd > "$T/$cmd.json" || json_status=1
+	done
+	tcpfsm prometheus > "$T/metrics.prom"
+	prom_status=$?
+	tcpfsm dot > "$T/tcpfsm.dot"
+}
+at_rest view_machine
+dot_status=$?
+for f in $DEBUGFS_FILES; do
 	artifact "debugfs.$f" "$T/debugfs.$f"
 done
-for cmd in summary states transitions log table explain lifecycle dwell netns; do
-	tcpfsm --json $cmd > "$T/$cmd.json" || status=1
+for cmd in $JSON_COMMANDS; do
 	artifact "$cmd.json" "$T/$cmd.json"
 done
-ok $status "--json works on every read command"
-tcpfsm prometheus > "$T/metrics.prom"
-ok $? "prometheus exits 0"
+ok $json_status "--json works on every read command"
+ok $prom_status "prometheus exits 0"
 artifact metrics.prom "$T/metrics.prom"
 # Every transition counter and every gauge, as in the files.
 awk '$1 == "TCP" || $1 == "MPTCP" || $1 == "DCCP" || $1 == "SCTP" || $1 == "OTHER" {
@@ -301,8 +338,7 @@ awk '$1 == "TCP" && $3 != "-" {
 grep '^tcpfsm_sockets{' "$T/metrics.prom" | sort > "$T/b"
 same "$T/a" "$T/b"
 ok $? "prometheus gauges equal the states file"
-tcpfsm dot > "$T/tcpfsm.dot"
-ok $? "dot exits 0"
+ok $dot_status "dot exits 0"
 artifact tcpfsm.dot "$T/tcpfsm.dot"
 # Each edge's label is the lifecycle count of its pair.
 awk '$2 == "->" && /label="[0-9]+"/ {

@@ -92,15 +92,22 @@ awk '
 	END { for (i = 1; i <= n; i++) printf "| %s | %d | %d | %d |\n", order[i], p[order[i]], x[order[i]], s[order[i]] }
 ' "$clean"
 sed -n 's/^ok [0-9]* \([^ ]*\) # SKIP \(.*\)/* skipped: `\1`: \2/p' "$clean"
-# Each failed test with the assertions it printed.
+# Each failed test with what it printed: the assertions of a C test, the
+# lines of the difference ("# expected ...") of tool_test.sh.
 awk '
-	/^#  RUN / { n = 0; next }
+	/^# tcpfsm: running / { prog = $4; sub(/.*\//, "", prog); n = 0; next }
+	/^#  RUN / || /^ok [0-9]+ / { n = 0; next }
 	/^# [a-z_]*\.c:[0-9]+:/ { if (n < 4) msg[n++] = substr($0, 3); next }
+	/^#   [-+][^-+]/ { if (n < 4) msg[n++] = substr($0, 5); next }
 	/^not ok [0-9]+ / {
-		printf "* failed: `%s`", $4
+		name = $0; sub(/^not ok [0-9]+ /, "", name)
+		if (prog ~ /\.sh$/)
+			name = prog ": " name
+		printf "* failed: `%s`", name
 		for (i = 0; i < n; i++)
 			printf "%s `%s`", i ? ";" : ":", msg[i]
 		print ""
+		n = 0
 	}' "$clean"
 
 cat <<EOF

@@ -302,6 +302,7 @@ ok $? "log -f printed the older record exactly once"
 nap 0.5
 DEBUGFS_FILES="states transitions stats illegal table lifecycle dwell netns"
 JSON_COMMANDS="summary states transitions log table explain lifecycle dwell netns"
+# The machine-readable outputs, and the files the host checks them against.
 view_machine() {
 	json_status=0
 	for f in $DEBUGFS_FILES; do

@@ -83,13 +83,21 @@ at_rest() {
 	done
 }
 
-# view_once OUT "FILES" ARGS...: each debugfs FILE into $T/FILE.file, then
-# "tcpfsm ARGS" into $T/OUT; view does it at rest.  The tool's status.
+# read_files "FILES": each debugfs FILE into $T/FILE.file; fails if one
+# cannot be read.
+read_files() {
+	read_status=0
+	for f in $1; do
+		cat "$D/$f" > "$T/$f.file" || read_status=1
+	done
+	return $read_status
+}
+
+# view_once OUT "FILES" ARGS...: the FILES (read_files), then "tcpfsm ARGS"
+# into $T/OUT; view does it at rest.  The tool's status.
 view_once() {
 	out=$1
-	for f in $2; do
-		cat "$D/$f" > "$T/$f.file"
-	done
+	read_files "$2"
 	shift 2
 	tcpfsm "$@" > "$T/$out"
 }
@@ -305,20 +313,18 @@ JSON_COMMANDS="summary states transitions log table explain lifecycle dwell netn
 # The machine-readable outputs, and the files the host checks them against.
 view_machine() {
 	json_status=0
-	for f in $DEBUGFS_FILES; do
-		cat $D/$f > "$T/debugfs.$f" || json_status=1
-	done
+	read_files "$DEBUGFS_FILES" || json_status=1
 	for cmd in $JSON_COMMANDS; do
 		tcpfsm --json $cmd > "$T/$cmd.json" || json_status=1
 	done
 	tcpfsm prometheus > "$T/metrics.prom"
 	prom_status=$?
 	tcpfsm dot > "$T/tcpfsm.dot"
+	dot_status=$?
 }
 at_rest view_machine
-dot_status=$?
 for f in $DEBUGFS_FILES; do
-	artifact "debugfs.$f" "$T/debugfs.$f"
+	artifact "debugfs.$f" "$T/$f.file"
 done
 for cmd in $JSON_COMMANDS; do
 	artifact "$cmd.json" "$T/$cmd.json"
@@ -329,13 +335,13 @@ artifact metrics.prom "$T/metrics.prom"
 # Every transition counter and every gauge, as in the files.
 awk '$1 == "TCP" || $1 == "MPTCP" || $1 == "DCCP" || $1 == "SCTP" || $1 == "OTHER" {
 	printf "tcpfsm_transitions_total{proto=\"%s\",from=\"%s\",to=\"%s\",verdict=\"%s\"} %s\n",
-		$1, $2, $3, $5, $4 }' "$T/debugfs.transitions" | sort > "$T/a"
+		$1, $2, $3, $5, $4 }' "$T/transitions.file" | sort > "$T/a"
 grep '^tcpfsm_transitions_total{' "$T/metrics.prom" | sort > "$T/b"
 same "$T/a" "$T/b"
 ok $? "prometheus transition counters equal the transitions file"
 awk '$1 == "TCP" && $3 != "-" {
 	printf "tcpfsm_sockets{proto=\"TCP\",state=\"%s\"} %s\n", $2, $3 }' \
-	"$T/debugfs.states" | sort > "$T/a"
+	"$T/states.file" | sort > "$T/a"
 grep '^tcpfsm_sockets{' "$T/metrics.prom" | sort > "$T/b"
 same "$T/a" "$T/b"
 ok $? "prometheus gauges equal the states file"
@@ -345,7 +351,7 @@ artifact tcpfsm.dot "$T/tcpfsm.dot"
 awk '$2 == "->" && /label="[0-9]+"/ {
 	match($0, /label="[0-9]+"/); print $1, $3, substr($0, RSTART + 7, RLENGTH - 8) }' \
 	"$T/tcpfsm.dot" | awk '$3 > 0' | sort > "$T/b"
-rows "$T/debugfs.lifecycle" | sort > "$T/a"
+rows "$T/lifecycle.file" | sort > "$T/a"
 same "$T/a" "$T/b"
 ok $? "dot edges carry the lifecycle counts"
 

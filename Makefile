@@ -236,6 +236,7 @@ check-debug-installed: guest-files
 		$(VM_TESTS) tool_test.sh || status=1; \
 	selftests/vm/artifacts.sh $(DEBUG_OUT)/debug-checks.out $(DEBUG_OUT)/artifacts \
 		> $(RESULTS)/artifacts.log || status=1; \
+	selftests/vm/results.sh host artifacts $(RESULTS)/artifacts.log $(RESULTS) || status=1; \
 	selftests/vm/reliability.sh $(DEBUG_OUT)/debug-checks.out $$status \
 		$$(($$(date +%s) - start)) "$$commit" > docs/RELIABILITY.md.tmp && \
 		mv docs/RELIABILITY.md.tmp docs/RELIABILITY.md || status=1; \

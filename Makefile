@@ -145,6 +145,13 @@ VM_JOB := only
 VM_EXPECT := --only "$(ONLY)" $(subst $(comma), ,$(ONLY))
 endif
 
+# $(call check_artifacts,OUT,DIR): in a recipe that keeps $status, the
+# host's checks of the artifacts the guest printed into OUT (unpacked into
+# DIR), shown and counted as host results.
+check_artifacts = selftests/vm/artifacts.sh $(1) $(2) > $(RESULTS)/artifacts.log || status=1; \
+	cat $(RESULTS)/artifacts.log; \
+	selftests/vm/results.sh host artifacts $(RESULTS)/artifacts.log $(RESULTS) || status=1
+
 vmtest: guest-files
 	@mkdir -p $(RESULTS)
 	@rm -f $(VM_OUT)/$(VM_JOB).out
@@ -156,10 +163,7 @@ vmtest: guest-files
 		$(GUEST) run $(KERNEL) $(VM_JOB) $(VM_FILES) || status=1; \
 	selftests/vm/results.sh guest $(VM_OUT)/$(VM_JOB).out $(RESULTS) $(VM_EXPECT) || status=1; \
 	if [ $(VM_JOB) = selftests ]; then \
-		selftests/vm/artifacts.sh $(VM_OUT)/selftests.out $(VM_OUT)/artifacts \
-			> $(RESULTS)/artifacts.log || status=1; \
-		cat $(RESULTS)/artifacts.log; \
-		selftests/vm/results.sh host artifacts $(RESULTS)/artifacts.log $(RESULTS) || status=1; \
+		$(call check_artifacts,$(VM_OUT)/selftests.out,$(VM_OUT)/artifacts); \
 	fi; \
 	exit $$status
 
@@ -234,9 +238,7 @@ check-debug-installed: guest-files
 		$(GUEST) run debug debug-checks $(VM_FILES) || status=1; \
 	selftests/vm/results.sh guest $(DEBUG_OUT)/debug-checks.out $(RESULTS) \
 		$(VM_TESTS) tool_test.sh || status=1; \
-	selftests/vm/artifacts.sh $(DEBUG_OUT)/debug-checks.out $(DEBUG_OUT)/artifacts \
-		> $(RESULTS)/artifacts.log || status=1; \
-	selftests/vm/results.sh host artifacts $(RESULTS)/artifacts.log $(RESULTS) || status=1; \
+	$(call check_artifacts,$(DEBUG_OUT)/debug-checks.out,$(DEBUG_OUT)/artifacts); \
 	selftests/vm/reliability.sh $(DEBUG_OUT)/debug-checks.out $$status \
 		$$(($$(date +%s) - start)) "$$commit" > docs/RELIABILITY.md.tmp && \
 		mv docs/RELIABILITY.md.tmp docs/RELIABILITY.md || status=1; \
